@@ -1,0 +1,131 @@
+package io.github.cameld1backup.dump;
+
+import io.github.cameld1backup.schema.Column;
+import io.github.cameld1backup.schema.Table;
+import io.github.cameld1backup.sql.SqlText;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Writes a table's rows as multi-row INSERTs, each statement within the writer's size limit.
+ * A row too large for one statement is inserted with its largest values empty, then those values
+ * are appended piece by piece with {@code UPDATE ... SET c = c || piece}, each piece within the limit.
+ */
+public final class InsertWriter {
+
+    private final SqlDumpWriter out;
+    private final Table table;
+    private final List<String> columnSql = new ArrayList<>();
+    private final String prefix;
+    private final int prefixBytes;
+    private final StringBuilder pending = new StringBuilder();
+    private int pendingBytes;
+    private long rows;
+
+    InsertWriter(SqlDumpWriter out, Table table) {
+        this.out = out;
+        this.table = table;
+        if (table.writesRowid()) {
+            columnSql.add(table.rowidName().orElseThrow());
+        }
+        for (Column c : table.insertableColumns()) {
+            columnSql.add(SqlText.identifier(c.name()));
+        }
+        this.prefix = "INSERT INTO " + SqlText.identifier(table.name()) + "(" + String.join(",", columnSql) + ") VALUES";
+        this.prefixBytes = SqlText.utf8Length(prefix);
+    }
+
+    /** One row: literals in the order of the INSERT's column list. */
+    void row(List<String> literals) {
+        String tuple = "(" + String.join(",", literals) + ")";
+        int tupleBytes = SqlText.utf8Length(tuple);
+        int limit = out.maxStatementBytes() - 1; // the terminating semicolon
+        if (pendingBytes > 0 && prefixBytes + pendingBytes + 1 + tupleBytes > limit) {
+            flush();
+        }
+        if (prefixBytes + tupleBytes > limit) {
+            oversizedRow(literals);
+        } else {
+            if (pendingBytes > 0) {
+                pending.append(',');
+                pendingBytes++;
+            }
+            pending.append(tuple);
+            pendingBytes += tupleBytes;
+        }
+        rows++;
+    }
+
+    void flush() {
+        if (pendingBytes > 0) {
+            out.statement(new StringBuilder(prefix.length() + pending.length()).append(prefix).append(pending));
+            pending.setLength(0);
+            pendingBytes = 0;
+        }
+    }
+
+    long rows() {
+        return rows;
+    }
+
+    private void oversizedRow(List<String> literals) {
+        String where = keyCondition(literals);
+        List<String> inserted = new ArrayList<>(literals);
+        List<Integer> bySize = new ArrayList<>();
+        for (int i = 0; i < literals.size(); i++) {
+            bySize.add(i);
+        }
+        bySize.sort(Comparator.comparingInt((Integer i) -> literals.get(i).length()).reversed());
+        List<Integer> deferred = new ArrayList<>();
+        int limit = out.maxStatementBytes() - 1;
+        for (int i : bySize) {
+            if (prefixBytes + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
+                break;
+            }
+            if (!SqlValue.splittable(literals.get(i)) || keyColumns().contains(i)) {
+                throw new IllegalStateException("a row of " + table.name() + " cannot be written in statements of "
+                        + out.maxStatementBytes() + " bytes: its key or a number is too large");
+            }
+            inserted.set(i, SqlValue.empty(literals.get(i)));
+            deferred.add(i);
+        }
+        out.statement(prefix + "(" + String.join(",", inserted) + ")");
+        String target = "UPDATE " + SqlText.identifier(table.name()) + " SET ";
+        for (int i : deferred) {
+            String column = columnSql.get(i);
+            String literal = literals.get(i);
+            String shell = target + column + " = " + SqlValue.append(column, literal, "") + " WHERE " + where;
+            int room = limit - SqlText.utf8Length(shell);
+            for (String piece : SqlValue.pieces(literal, room)) {
+                out.statement(target + column + " = " + SqlValue.append(column, literal, piece) + " WHERE " + where);
+            }
+        }
+    }
+
+    /** Positions (in the INSERT list) of the columns that identify a row. */
+    private List<Integer> keyColumns() {
+        List<Integer> positions = new ArrayList<>();
+        if (table.writesRowid()) {
+            positions.add(0);
+        } else if (table.withoutRowid()) {
+            table.primaryKey().forEach(k -> positions.add(columnSql.indexOf(SqlText.identifier(k.column()))));
+        } else if (table.rowidAlias() != null) {
+            positions.add(columnSql.indexOf(SqlText.identifier(table.rowidAlias())));
+        }
+        return positions;
+    }
+
+    private String keyCondition(List<String> literals) {
+        List<Integer> keys = keyColumns();
+        if (keys.isEmpty()) {
+            throw new IllegalStateException("a row of " + table.name() + " is larger than one statement and the"
+                    + " table has no key to append the rest by");
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i : keys) {
+            parts.add(columnSql.get(i) + " = " + literals.get(i));
+        }
+        return String.join(" AND ", parts);
+    }
+}

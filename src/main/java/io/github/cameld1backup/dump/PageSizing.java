@@ -1,0 +1,19 @@
+package io.github.cameld1backup.dump;
+
+/**
+ * How many rows to ask for per page: aims at {@code targetBytes} of selected literals per answer,
+ * between 1 and {@code maxRows} rows, starting from {@code initialRows} before any row is seen.
+ */
+public record PageSizing(int initialRows, int maxRows, long targetBytes) {
+
+    public PageSizing {
+        if (initialRows < 1 || maxRows < initialRows || targetBytes < 1) {
+            throw new IllegalArgumentException("page sizing needs 1 <= initialRows <= maxRows and targetBytes > 0");
+        }
+    }
+
+    int nextLimit(double bytesPerRow) {
+        long rows = (long) (targetBytes / Math.max(1.0, bytesPerRow));
+        return (int) Math.max(1, Math.min(maxRows, rows));
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.cameld1backup.dump;
+
+import io.github.cameld1backup.BackupLifecycle;
+import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.schema.Schema;
+import io.github.cameld1backup.schema.SchemaObject;
+import io.github.cameld1backup.schema.Table;
+import io.github.cameld1backup.source.QueryResult;
+import io.github.cameld1backup.sql.SqlText;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean that formats the dump, in the order a restore needs (and D1's import accepts):
+ * {@code PRAGMA defer_foreign_keys}, every CREATE TABLE, the data, sqlite_sequence, full-text
+ * rebuilds, indexes, views, and triggers last, so no trigger fires while the data goes in and an
+ * INSTEAD OF trigger follows its view. No BEGIN/COMMIT, no writable_schema.
+ */
+public class SqlDump {
+
+    public static final String TABLE = "tableDump";
+    /** Last line of every complete dump; a file without it was cut short. */
+    public static final String END_MARKER = "-- camel-d1-backup: end of dump";
+    private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
+
+    private final PageSizing sizing;
+
+    public SqlDump(PageSizing sizing) {
+        this.sizing = sizing;
+    }
+
+    /** Writes the head and every CREATE TABLE; answers the tables in data order for the splitter. */
+    public List<Table> writeHead(@Body Schema schema, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        run.schema(schema);
+        SqlDumpWriter out = run.writer();
+        out.comment("camel-d1-backup dump of " + run.databaseName() + " taken "
+                + DateTimeFormatter.ISO_INSTANT.format(run.startedAt()));
+        out.comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
+        out.statement("PRAGMA defer_foreign_keys=TRUE");
+        for (Table table : schema.tables()) {
+            out.statement(table.object().sql());
+        }
+        return schema.dataOrder();
+    }
+
+    public TableDump startTable(@Body Table table, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        run.writer().comment("Data of " + table.name());
+        if (table.dataMode() == Table.DataMode.NONE) {
+            run.writer().comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
+            LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
+                    table.name());
+        }
+        return new TableDump(new TableCursor(table, sizing), new InsertWriter(run.writer(), table));
+    }
+
+    public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump) {
+        for (List<String> row : dump.cursor().accept(page.get(0))) {
+            dump.inserts().row(row);
+        }
+    }
+
+    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        dump.inserts().flush();
+        run.tableDone(dump.cursor().rows());
+        LOG.info("Table {} ({} of {}): {} rows in {} pages", dump.cursor().table().name(), run.tablesDone(),
+                run.schema().tables().size(), dump.cursor().rows(), dump.cursor().pages());
+    }
+
+    /** Counters, rebuilds, indexes, views and triggers; then the end marker. */
+    public void writeTail(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        Schema schema = run.schema();
+        SqlDumpWriter out = run.writer();
+        for (Map.Entry<String, String> seq : schema.sequences().entrySet()) {
+            String name = SqlText.string(seq.getKey());
+            out.statement("DELETE FROM sqlite_sequence WHERE name = " + name);
+            out.statement("INSERT INTO sqlite_sequence(name, seq) VALUES(" + name + ", " + seq.getValue() + ")");
+        }
+        for (Table table : schema.tables()) {
+            if (table.dataMode() == Table.DataMode.REBUILD) {
+                String t = SqlText.identifier(table.name());
+                out.statement("INSERT INTO " + t + "(" + t + ") VALUES('rebuild')");
+            }
+        }
+        for (List<SchemaObject> objects : List.of(schema.indexes(), schema.views(), schema.triggers())) {
+            for (SchemaObject o : objects) {
+                out.statement(o.sql());
+            }
+        }
+        out.comment(END_MARKER.substring(3));
+    }
+}

@@ -1,0 +1,70 @@
+package io.github.cameld1backup.dump;
+
+import io.github.cameld1backup.sql.SqlText;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+
+/** Writes a dump statement by statement, refusing any statement longer than the configured limit. */
+public final class SqlDumpWriter implements Closeable {
+
+    private final Writer out;
+    private final int maxStatementBytes;
+    private long bytes;
+    private long statements;
+
+    public SqlDumpWriter(OutputStream out, int maxStatementBytes) {
+        this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        this.maxStatementBytes = maxStatementBytes;
+    }
+
+    public int maxStatementBytes() {
+        return maxStatementBytes;
+    }
+
+    /** Writes one statement; {@code sql} has no terminating semicolon. */
+    public void statement(CharSequence sql) {
+        int size = SqlText.utf8Length(sql) + 1;
+        if (size > maxStatementBytes) {
+            throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of "
+                    + maxStatementBytes + ": " + SqlText.abbreviate(sql.toString()));
+        }
+        write(sql);
+        write(";\n");
+        bytes += size + 1;
+        statements++;
+    }
+
+    /** A {@code --} comment line; newlines in the text are folded so the comment cannot end early. */
+    public void comment(String text) {
+        String line = "-- " + text.replace('\r', ' ').replace('\n', ' ') + "\n";
+        write(line);
+        bytes += SqlText.utf8Length(line);
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    public long statements() {
+        return statements;
+    }
+
+    private void write(CharSequence s) {
+        try {
+            out.append(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

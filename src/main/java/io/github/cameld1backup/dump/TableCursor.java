@@ -1,0 +1,170 @@
+package io.github.cameld1backup.dump;
+
+import io.github.cameld1backup.schema.Column;
+import io.github.cameld1backup.schema.KeyPart;
+import io.github.cameld1backup.schema.Table;
+import io.github.cameld1backup.source.QueryResult;
+import io.github.cameld1backup.source.SqlBatch;
+import io.github.cameld1backup.sql.SqlText;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keyset paging through one table: {@code WHERE key > last ORDER BY key LIMIT n}, never OFFSET, so
+ * every row is read once. Pages are sized by bytes: after each page the row limit is set from the
+ * bytes per row seen so far, so narrow rows come in large pages and wide rows in small ones.
+ *
+ * <p>Every value is selected as an SQL literal ({@code quote()}), which is exact where D1's JSON
+ * is not (integers above 2^53, REAL bits, BLOBs); text holding NUL, which {@code quote()} cuts
+ * short, is selected as {@code CAST(X'..' AS TEXT)}. The last key is sent back as a literal too,
+ * so it compares with the stored key exactly, whatever its type.
+ */
+public final class TableCursor {
+
+    private final Table table;
+    private final PageSizing sizing;
+    private final String selectList;
+    private final String orderBy;
+    private final int keyColumns;
+    private final List<Integer> keyValuePositions = new ArrayList<>();
+    private List<String> lastKey;
+    private boolean more;
+    private int limit;
+    private long rows;
+    private long literalBytes;
+    private long pages;
+
+    public TableCursor(Table table, PageSizing sizing) {
+        this.table = table;
+        this.sizing = sizing;
+        this.limit = sizing.initialRows();
+        this.more = table.dataMode() == Table.DataMode.ROWS;
+        List<String> select = new ArrayList<>();
+        List<Column> values = table.insertableColumns();
+        if (table.withoutRowid()) {
+            keyColumns = 0;
+            List<String> order = new ArrayList<>();
+            for (KeyPart k : table.primaryKey()) {
+                int pos = indexOf(values, k.column());
+                if (pos < 0) {
+                    throw new IllegalStateException("primary key column " + k.column() + " of " + table.name()
+                            + " is not an ordinary column");
+                }
+                keyValuePositions.add(pos);
+                order.add(keyExpression(k) + (k.descending() ? " DESC" : ""));
+            }
+            orderBy = String.join(", ", order);
+        } else {
+            String rowid = table.rowidName().orElseThrow(() -> new IllegalStateException(
+                    "table " + table.name() + " has columns named rowid, _rowid_ and oid and no INTEGER PRIMARY KEY:"
+                            + " its rows cannot be addressed"));
+            keyColumns = 1;
+            select.add("quote(" + rowid + ") AS k0");
+            orderBy = rowid;
+        }
+        for (int i = 0; i < values.size(); i++) {
+            select.add(valueExpression(SqlText.identifier(values.get(i).name())) + " AS v" + i);
+        }
+        this.selectList = String.join(", ", select);
+    }
+
+    public Table table() {
+        return table;
+    }
+
+    public boolean hasMore() {
+        return more;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public long pages() {
+        return pages;
+    }
+
+    public SqlBatch nextPage() {
+        StringBuilder sql = new StringBuilder("SELECT ").append(selectList)
+                .append(" FROM ").append(SqlText.identifier(table.name()));
+        if (lastKey != null) {
+            sql.append(" WHERE ").append(after(lastKey));
+        }
+        sql.append(" ORDER BY ").append(orderBy).append(" LIMIT ").append(limit);
+        return SqlBatch.of(sql.toString());
+    }
+
+    /** Takes one page's answer; returns its rows as literals in INSERT column order. */
+    public List<List<String>> accept(QueryResult page) {
+        List<List<String>> out = new ArrayList<>(page.rows().size());
+        long pageBytes = 0;
+        for (List<Object> row : page.rows()) {
+            List<String> literals = new ArrayList<>(row.size());
+            for (Object value : row) {
+                String literal = SqlValue.normalise(QueryResult.text(value));
+                pageBytes += literal.length() + 1;
+                literals.add(literal);
+            }
+            out.add(table.writesRowid() || table.withoutRowid() ? literals : literals.subList(keyColumns, literals.size()));
+        }
+        if (!page.rows().isEmpty()) {
+            List<String> last = page.rows().isEmpty() ? null : literalsOf(page.rows().get(page.rows().size() - 1));
+            lastKey = table.withoutRowid()
+                    ? keyValuePositions.stream().map(last::get).toList()
+                    : List.of(last.get(0));
+        }
+        rows += page.rows().size();
+        literalBytes += pageBytes;
+        pages++;
+        more = page.rows().size() >= limit;
+        if (rows > 0) {
+            limit = sizing.nextLimit(literalBytes / (double) rows);
+        }
+        return out;
+    }
+
+    private List<String> literalsOf(List<Object> row) {
+        return row.stream().map(v -> SqlValue.normalise(QueryResult.text(v))).toList();
+    }
+
+    /** The keyset condition: rows strictly after the last key, in the key's order. */
+    private String after(List<String> key) {
+        if (!table.withoutRowid()) {
+            return orderBy + " > " + key.get(0);
+        }
+        List<KeyPart> parts = table.primaryKey();
+        if (parts.stream().noneMatch(KeyPart::descending)) {
+            List<String> columns = parts.stream().map(TableCursor::keyExpression).toList();
+            return "(" + String.join(", ", columns) + ") > (" + String.join(", ", key) + ")";
+        }
+        // Mixed directions: (k1 > v1) OR (k1 = v1 AND k2 < v2) OR ...
+        List<String> alternatives = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            List<String> terms = new ArrayList<>();
+            for (int j = 0; j < i; j++) {
+                terms.add(keyExpression(parts.get(j)) + " = " + key.get(j));
+            }
+            terms.add(keyExpression(parts.get(i)) + (parts.get(i).descending() ? " < " : " > ") + key.get(i));
+            alternatives.add("(" + String.join(" AND ", terms) + ")");
+        }
+        return "(" + String.join(" OR ", alternatives) + ")";
+    }
+
+    private static String keyExpression(KeyPart k) {
+        return SqlText.identifier(k.column()) + " COLLATE " + k.collation();
+    }
+
+    private static String valueExpression(String column) {
+        return "CASE WHEN typeof(" + column + ") = 'text' AND instr(" + column + ", char(0)) > 0"
+                + " THEN 'CAST(X''' || hex(" + column + ") || ''' AS TEXT)' ELSE quote(" + column + ") END";
+    }
+
+    private static int indexOf(List<Column> columns, String name) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

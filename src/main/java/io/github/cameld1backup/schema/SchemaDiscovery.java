@@ -1,0 +1,175 @@
+package io.github.cameld1backup.schema;
+
+import io.github.cameld1backup.source.QueryResult;
+import io.github.cameld1backup.source.SqlBatch;
+import io.github.cameld1backup.sql.SqlText;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Bean that discovers the schema in two rounds of queries: sqlite_master first, then for every
+ * table its columns, keys and foreign keys. Nothing is hard-coded: what is in the database is what
+ * gets dumped, less D1's internal tables, SQLite's own, and the shadow tables of virtual tables.
+ */
+public class SchemaDiscovery {
+
+    /** Statements per request in the second round; keeps each D1 request small. */
+    static final int STATEMENTS_PER_REQUEST = 60;
+
+    // Shadow tables each virtual table module keeps beside it (SQLite's xShadowName lists).
+    private static final Map<String, Set<String>> SHADOW_SUFFIXES = Map.of(
+            "fts5", Set.of("config", "content", "data", "docsize", "idx"),
+            "fts4", Set.of("content", "docsize", "segdir", "segments", "stat"),
+            "fts3", Set.of("content", "docsize", "segdir", "segments", "stat"),
+            "rtree", Set.of("node", "parent", "rowid"),
+            "geopoly", Set.of("node", "parent", "rowid"));
+
+    private static final int PRAGMAS_PER_TABLE = 4;
+
+    public SqlBatch masterQuery() {
+        return SqlBatch.of("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid");
+    }
+
+    /** The objects worth dumping, from the sqlite_master result. */
+    public Catalog catalog(List<QueryResult> master) {
+        QueryResult r = master.get(0);
+        List<SchemaObject> all = new ArrayList<>();
+        for (List<Object> row : r.rows()) {
+            all.add(new SchemaObject(
+                    QueryResult.text(row.get(r.columnIndex("type"))),
+                    QueryResult.text(row.get(r.columnIndex("name"))),
+                    QueryResult.text(row.get(r.columnIndex("tbl_name"))),
+                    QueryResult.text(row.get(r.columnIndex("sql")))));
+        }
+        List<String> shadowPrefixes = new ArrayList<>();
+        for (SchemaObject o : all) {
+            if (o.type().equals("table") && o.sql() != null) {
+                String module = new Table(o, List.of(), false, List.of(), null, List.of()).module();
+                for (String suffix : SHADOW_SUFFIXES.getOrDefault(module, Set.of())) {
+                    shadowPrefixes.add((o.name() + "_" + suffix).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        boolean hasSequence = all.stream().anyMatch(o -> o.name().equalsIgnoreCase("sqlite_sequence"));
+        List<SchemaObject> kept = all.stream()
+                .filter(o -> o.sql() != null) // automatic indexes have no SQL and come back by themselves
+                .filter(o -> !internal(o.name()) && !internal(o.tableName()))
+                .filter(o -> !shadowPrefixes.contains(o.tableName().toLowerCase(Locale.ROOT)))
+                .toList();
+        return new Catalog(kept, hasSequence);
+    }
+
+    /** Second round: four PRAGMAs per table, and the AUTOINCREMENT counters. */
+    public List<SqlBatch> detailQueries(Catalog catalog) {
+        List<String> statements = new ArrayList<>();
+        for (SchemaObject table : catalog.tables()) {
+            String t = SqlText.identifier(table.name());
+            statements.add("PRAGMA table_xinfo(" + t + ")");
+            statements.add("PRAGMA index_xinfo(" + t + ")");
+            statements.add("PRAGMA index_list(" + t + ")");
+            statements.add("PRAGMA foreign_key_list(" + t + ")");
+        }
+        if (catalog.hasSequence()) {
+            statements.add("SELECT name, quote(seq) AS seq FROM sqlite_sequence");
+        }
+        List<SqlBatch> batches = new ArrayList<>();
+        int step = STATEMENTS_PER_REQUEST - STATEMENTS_PER_REQUEST % PRAGMAS_PER_TABLE;
+        for (int i = 0; i < statements.size(); i += step) {
+            batches.add(new SqlBatch(statements.subList(i, Math.min(statements.size(), i + step))));
+        }
+        return batches;
+    }
+
+    /** Builds the schema from the second round's answers, one list per request, in request order. */
+    public Schema schema(Catalog catalog, List<List<QueryResult>> answers) {
+        List<QueryResult> details = answers.stream().flatMap(List::stream).toList();
+        List<Table> tables = new ArrayList<>();
+        int i = 0;
+        for (SchemaObject object : catalog.tables()) {
+            tables.add(table(object, details.get(i), details.get(i + 1), details.get(i + 2), details.get(i + 3)));
+            i += PRAGMAS_PER_TABLE;
+        }
+        Map<String, String> sequences = new LinkedHashMap<>();
+        if (catalog.hasSequence()) {
+            QueryResult seq = details.get(i);
+            for (List<Object> row : seq.rows()) {
+                String name = QueryResult.text(row.get(seq.columnIndex("name")));
+                if (tables.stream().anyMatch(t -> t.name().equalsIgnoreCase(name))) {
+                    sequences.put(name, QueryResult.text(row.get(seq.columnIndex("seq"))));
+                }
+            }
+        }
+        return new Schema(tables, catalog.ofType("index"), catalog.ofType("view"), catalog.ofType("trigger"), sequences);
+    }
+
+    private static Table table(SchemaObject object, QueryResult xinfo, QueryResult keyInfo, QueryResult indexList,
+                               QueryResult foreignKeys) {
+        List<Column> columns = new ArrayList<>();
+        for (List<Object> row : xinfo.rows()) {
+            columns.add(new Column(
+                    QueryResult.text(row.get(xinfo.columnIndex("name"))),
+                    String.valueOf(QueryResult.text(row.get(xinfo.columnIndex("type")))),
+                    (int) QueryResult.number(row.get(xinfo.columnIndex("pk"))),
+                    (int) QueryResult.number(row.get(xinfo.columnIndex("hidden")))));
+        }
+        // index_xinfo(table) answers only for WITHOUT ROWID tables: their primary key, key columns first.
+        List<KeyPart> primaryKey = new ArrayList<>();
+        for (List<Object> row : keyInfo.rows()) {
+            if (QueryResult.number(row.get(keyInfo.columnIndex("key"))) == 1) {
+                primaryKey.add(new KeyPart(
+                        QueryResult.text(row.get(keyInfo.columnIndex("name"))),
+                        QueryResult.number(row.get(keyInfo.columnIndex("desc"))) == 1,
+                        QueryResult.text(row.get(keyInfo.columnIndex("coll")))));
+            }
+        }
+        boolean withoutRowid = !primaryKey.isEmpty();
+        String rowidAlias = withoutRowid ? null : rowidAlias(columns, indexList);
+        List<String> parents = new ArrayList<>();
+        for (List<Object> row : foreignKeys.rows()) {
+            String parent = QueryResult.text(row.get(foreignKeys.columnIndex("table")));
+            if (!parents.contains(parent)) {
+                parents.add(parent);
+            }
+        }
+        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents);
+    }
+
+    /**
+     * The INTEGER PRIMARY KEY column that is the rowid, if any. A single-column primary key declared
+     * exactly INTEGER is the rowid unless SQLite built an index for it (the "INTEGER PRIMARY KEY DESC"
+     * quirk), which index_list reports with origin "pk".
+     */
+    private static String rowidAlias(List<Column> columns, QueryResult indexList) {
+        List<Column> pk = columns.stream().filter(c -> c.primaryKeyPosition() > 0).toList();
+        if (pk.size() != 1 || !pk.get(0).declaredType().equalsIgnoreCase("INTEGER")) {
+            return null;
+        }
+        for (List<Object> row : indexList.rows()) {
+            if ("pk".equals(QueryResult.text(row.get(indexList.columnIndex("origin"))))) {
+                return null;
+            }
+        }
+        return pk.get(0).name();
+    }
+
+    private static boolean internal(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return lower.startsWith("sqlite_") || lower.startsWith("_cf_");
+    }
+
+    /** The first round's findings: objects to dump in sqlite_master order. */
+    public record Catalog(List<SchemaObject> objects, boolean hasSequence) {
+
+        public List<SchemaObject> tables() {
+            return ofType("table");
+        }
+
+        List<SchemaObject> ofType(String type) {
+            return objects.stream().filter(o -> o.type().equals(type)).toList();
+        }
+    }
+}

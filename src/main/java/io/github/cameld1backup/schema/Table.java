@@ -1,0 +1,100 @@
+package io.github.cameld1backup.schema;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A table to dump: its CREATE statement, columns, and how to page through it by key.
+ *
+ * <p>Rowid tables are paged by rowid and keep their rowids (a table without an INTEGER PRIMARY
+ * KEY still has rowids that FTS content, triggers or applications may rely on). WITHOUT ROWID
+ * tables are paged by their primary key, in the key's own order and collations.
+ */
+public record Table(
+        SchemaObject object,
+        List<Column> columns,
+        boolean withoutRowid,
+        List<KeyPart> primaryKey,
+        String rowidAlias,
+        List<String> parents) {
+
+    /** How a virtual table's contents come back on restore. */
+    public enum DataMode {
+        /** INSERT the rows. */
+        ROWS,
+        /** External-content full-text index: rebuilt from its content table after the data. */
+        REBUILD,
+        /** Contentless full-text index: the text is not stored, so there is nothing to copy. */
+        NONE
+    }
+
+    private static final Pattern MODULE = Pattern.compile("(?is)\\bUSING\\s+([A-Za-z0-9_]+)");
+    private static final Pattern CONTENT_OPTION =
+            Pattern.compile("(?i)[(,]\\s*content\\s*=\\s*('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^,\\s)]+)");
+
+    public String name() {
+        return object.name();
+    }
+
+    public boolean isVirtual() {
+        return object.sql() != null && object.sql().regionMatches(true, 0, "CREATE VIRTUAL", 0, 14);
+    }
+
+    /** Lower-case module name of a virtual table (fts5, rtree, ...), empty for ordinary tables. */
+    public String module() {
+        if (!isVirtual()) {
+            return "";
+        }
+        Matcher m = MODULE.matcher(object.sql());
+        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : "";
+    }
+
+    public boolean isFullText() {
+        return module().startsWith("fts");
+    }
+
+    public DataMode dataMode() {
+        if (!isFullText()) {
+            return DataMode.ROWS;
+        }
+        Matcher m = CONTENT_OPTION.matcher(object.sql());
+        if (!m.find()) {
+            return DataMode.ROWS;
+        }
+        String value = m.group(1);
+        boolean empty = value.equals("''") || value.equals("\"\"");
+        return empty ? DataMode.NONE : DataMode.REBUILD;
+    }
+
+    /** Whether rowid is written explicitly: yes unless an INTEGER PRIMARY KEY already carries it. */
+    public boolean writesRowid() {
+        if (withoutRowid || rowidAlias != null) {
+            return false;
+        }
+        // R-tree's first column is its rowid; other non-FTS modules may not accept an explicit rowid.
+        return !isVirtual() || isFullText();
+    }
+
+    /**
+     * The name by which the rowid is read: one of rowid, _rowid_, oid that no column has taken,
+     * else the INTEGER PRIMARY KEY column.
+     */
+    public Optional<String> rowidName() {
+        if (withoutRowid) {
+            return Optional.empty();
+        }
+        for (String candidate : List.of("rowid", "_rowid_", "oid")) {
+            if (columns.stream().noneMatch(c -> c.name().equalsIgnoreCase(candidate))) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.ofNullable(rowidAlias).map(io.github.cameld1backup.sql.SqlText::identifier);
+    }
+
+    public List<Column> insertableColumns() {
+        return columns.stream().filter(Column::insertable).toList();
+    }
+}
