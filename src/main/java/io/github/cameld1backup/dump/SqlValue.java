@@ -2,17 +2,19 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
  * A value as the SQL literal the source selected for it: {@code quote(col)}, or
- * {@code CAST(X'..' AS TEXT)} for text holding NUL (which {@code quote()} would cut short).
+ * {@code CAST(X'..' AS TEXT)} for text holding NUL (which {@code quote()} would cut short) or a
+ * carriage return.
  * Knows how to cut long text and BLOB literals into pieces that concatenate back to the value.
  */
 final class SqlValue {
 
-    private static final String NUL_TEXT_PREFIX = "CAST(X'";
-    private static final String NUL_TEXT_SUFFIX = "' AS TEXT)";
+    private static final String HEX_TEXT_PREFIX = "CAST(X'";
+    private static final String HEX_TEXT_SUFFIX = "' AS TEXT)";
 
     private SqlValue() {
     }
@@ -26,8 +28,16 @@ final class SqlValue {
         return switch (literal) {
             case "Inf" -> "9.0e+999";
             case "-Inf" -> "-9.0e+999";
-            default -> literal;
+            default -> isText(literal) && literal.indexOf('\r') >= 0 ? hexText(SqlText.unquoteString(literal)) : literal;
         };
+    }
+
+    /**
+     * Text as {@code CAST(X'..' AS TEXT)}: used for carriage returns, which the sqlite3 shell drops
+     * before a newline when it reads a script, even inside a string literal.
+     */
+    static String hexText(String text) {
+        return HEX_TEXT_PREFIX + HexFormat.of().withUpperCase().formatHex(SqlText.utf8(text)) + HEX_TEXT_SUFFIX;
     }
 
     static boolean isText(String literal) {
@@ -38,12 +48,12 @@ final class SqlValue {
         return literal.startsWith("X'");
     }
 
-    static boolean isNulText(String literal) {
-        return literal.startsWith(NUL_TEXT_PREFIX);
+    static boolean isHexText(String literal) {
+        return literal.startsWith(HEX_TEXT_PREFIX);
     }
 
     static boolean splittable(String literal) {
-        return isText(literal) || isBlob(literal) || isNulText(literal);
+        return isText(literal) || isBlob(literal) || isHexText(literal);
     }
 
     /** The empty value of the same storage class. */
@@ -64,10 +74,10 @@ final class SqlValue {
         if (isBlob(literal)) {
             return hexPieces(literal.substring(2, literal.length() - 1), maxBytes - 3, "X'", "'");
         }
-        if (isNulText(literal)) {
-            String hex = literal.substring(NUL_TEXT_PREFIX.length(), literal.length() - NUL_TEXT_SUFFIX.length());
-            return hexPieces(hex, maxBytes - NUL_TEXT_PREFIX.length() - NUL_TEXT_SUFFIX.length(),
-                    NUL_TEXT_PREFIX, NUL_TEXT_SUFFIX);
+        if (isHexText(literal)) {
+            String hex = literal.substring(HEX_TEXT_PREFIX.length(), literal.length() - HEX_TEXT_SUFFIX.length());
+            return hexPieces(hex, maxBytes - HEX_TEXT_PREFIX.length() - HEX_TEXT_SUFFIX.length(),
+                    HEX_TEXT_PREFIX, HEX_TEXT_SUFFIX);
         }
         return textPieces(SqlText.unquoteString(literal), maxBytes - 2);
     }

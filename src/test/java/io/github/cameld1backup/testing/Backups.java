@@ -1,0 +1,48 @@
+package io.github.cameld1backup.testing;
+
+import io.github.cameld1backup.BackupApplication;
+import io.github.cameld1backup.BackupResult;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs real backups through the project's routes, as the command line does. */
+public final class Backups {
+
+    private Backups() {
+    }
+
+    /** Settings that point a backup at a database behind the emulator. */
+    public static Map<String, String> d1(D1Emulator d1, String databaseId) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("backup.source", "d1");
+        settings.put("cloudflare.api.base.url", d1.baseUrl());
+        settings.put("cloudflare.account.id", D1Emulator.ACCOUNT);
+        settings.put("cloudflare.api.token", D1Emulator.TOKEN);
+        settings.put("d1.database.id", databaseId);
+        return settings;
+    }
+
+    public static Map<String, String> sqlite(Path db) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("backup.source", "sqlite:" + db);
+        return settings;
+    }
+
+    /** Small pages, so even small fixtures are read in many pages. */
+    public static Map<String, String> smallPages(Map<String, String> settings) {
+        settings.put("backup.page.initial.rows", "3");
+        settings.put("backup.page.max.rows", "50");
+        settings.put("backup.page.target.bytes", "2000");
+        return settings;
+    }
+
+    public static BackupResult run(Map<String, String> settings, Path target) throws Exception {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("backup.target", "file:" + target);
+        all.putIfAbsent("backup.work.dir", target.resolveSibling(target.getFileName() + "-work").toString());
+        try (BackupApplication app = BackupApplication.start(all)) {
+            return app.backup();
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package io.github.cameld1backup.testing;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.github.cameld1backup.sql.SqlScript;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An in-process stand-in for the D1 HTTP API, over a real SQLite engine, on 127.0.0.1. It keeps
+ * D1's wire behaviour: the Cloudflare envelope, one result per statement, numbers as JavaScript
+ * doubles (9007199254740993 becomes 9007199254740992, REAL 2.0 becomes 2), BLOBs as arrays of
+ * bytes, statements over 100 KB refused, a request run as one transaction (so BEGIN fails),
+ * foreign keys always on, ATTACH/VACUUM/writable_schema/sqlite_version() refused, the internal
+ * {@code _cf_METADATA} table present but unreadable, and bearer-token checks.
+ *
+ * <p>{@code rows_read} is counted as the rows a statement returns plus any OFFSET it skips: what
+ * D1 bills for the statement shapes a backup issues.
+ */
+public final class D1Emulator implements AutoCloseable {
+
+    public static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    public static final String TOKEN = "emulator-token-0123456789";
+    public static final int MAX_STATEMENT_BYTES = 100_000;
+
+    private static final Pattern PATH = Pattern.compile(
+            "/client/v4/accounts/([^/]+)/d1/database/([^/]+)(?:/(raw|query))?/?");
+    private static final Pattern OFFSET = Pattern.compile("(?i)\\bOFFSET\\s+(\\d+)");
+    private static final Pattern CF_IDENTIFIER = Pattern.compile("(?i)(?<![A-Za-z0-9_])_cf_[A-Za-z0-9_]*");
+
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final Map<String, Database> databases = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsWritten = new AtomicLong();
+    private final List<Executed> log = new CopyOnWriteArrayList<>();
+
+    /** One statement the emulator ran, with what it billed. */
+    public record Executed(String databaseId, String sql, long rowsRead) {
+    }
+
+    private record Database(String id, String name, Path file) {
+    }
+
+    static {
+        // Answer small requests at once instead of waiting on delayed ACKs.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    public D1Emulator() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor); // one request at a time, like one D1 database
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/client/v4";
+    }
+
+    /** Serves the SQLite file at {@code file} (created if absent) as a D1 database; answers its id. */
+    public String addDatabase(String name, Path file) throws SQLException {
+        String id = UUID.randomUUID().toString();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB)");
+            s.execute("INSERT OR IGNORE INTO _cf_METADATA VALUES (2, X'00')");
+        }
+        databases.put(id, new Database(id, name, file));
+        return id;
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    public long rowsRead() {
+        return rowsRead.get();
+    }
+
+    public List<Executed> log() {
+        return List.copyOf(log);
+    }
+
+    public void resetCounters() {
+        requests.set(0);
+        rowsRead.set(0);
+        rowsWritten.set(0);
+        log.clear();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange http) throws IOException {
+        requests.incrementAndGet();
+        try (http) {
+            Matcher m = PATH.matcher(http.getRequestURI().getPath());
+            if (!m.matches()) {
+                fail(http, 404, 7000, "No route for that URI");
+                return;
+            }
+            if (!("Bearer " + TOKEN).equals(http.getRequestHeaders().getFirst("Authorization"))) {
+                fail(http, 401, 10000, "Authentication error");
+                return;
+            }
+            if (!ACCOUNT.equals(m.group(1))) {
+                fail(http, 403, 7403, "The given account is not valid or is not authorized to access this service");
+                return;
+            }
+            Database db = databases.get(m.group(2));
+            if (db == null) {
+                fail(http, 404, 7404, "The database " + m.group(2) + " could not be found");
+                return;
+            }
+            String endpoint = m.group(3);
+            if (endpoint == null && http.getRequestMethod().equals("GET")) {
+                respond(http, 200, g -> {
+                    g.writeObjectFieldStart("result");
+                    g.writeStringField("uuid", db.id());
+                    g.writeStringField("name", db.name());
+                    g.writeStringField("version", "production");
+                    g.writeNumberField("file_size", Files.size(db.file()));
+                    g.writeEndObject();
+                });
+                return;
+            }
+            if (endpoint == null || !http.getRequestMethod().equals("POST")) {
+                fail(http, 405, 7000, "Method not allowed");
+                return;
+            }
+            List<String> statements;
+            try {
+                statements = statements(mapper.readTree(http.getRequestBody()));
+            } catch (IOException | IllegalArgumentException e) {
+                fail(http, 400, 7400, "The request is malformed: " + e.getMessage());
+                return;
+            }
+            execute(http, db, statements, endpoint.equals("raw"));
+        }
+    }
+
+    private static List<String> statements(JsonNode body) {
+        List<String> out = new ArrayList<>();
+        if (body.has("batch")) {
+            body.get("batch").forEach(q -> out.addAll(SqlScript.split(q.path("sql").asText())));
+        } else if (body.path("sql").isTextual()) {
+            out.addAll(SqlScript.split(body.get("sql").asText()));
+        } else {
+            throw new IllegalArgumentException("expected sql or batch");
+        }
+        if (body.has("params") && body.get("params").size() > 0) {
+            throw new IllegalArgumentException("params are not supported by this emulator");
+        }
+        return out;
+    }
+
+    private void execute(HttpExchange http, Database db, List<String> statements, boolean raw) throws IOException {
+        List<Result> results = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA foreign_keys = ON");
+            }
+            c.setAutoCommit(false); // D1 runs a request as one transaction
+            try {
+                for (String sql : statements) {
+                    results.add(run(c, db, sql));
+                }
+                c.commit();
+            } catch (SQLException | D1Refusal e) {
+                c.rollback();
+                String message = e instanceof D1Refusal ? e.getMessage() : "D1_ERROR: " + e.getMessage();
+                fail(http, 400, 7500, message);
+                return;
+            }
+        } catch (SQLException e) {
+            fail(http, 500, 7500, "D1_ERROR: internal error: " + e.getMessage());
+            return;
+        }
+        respond(http, 200, g -> {
+            g.writeArrayFieldStart("result");
+            for (Result r : results) {
+                g.writeStartObject();
+                if (raw) {
+                    g.writeObjectFieldStart("results");
+                    g.writeArrayFieldStart("columns");
+                    for (String col : r.columns) {
+                        g.writeString(col);
+                    }
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("rows");
+                    for (List<Object> row : r.rows) {
+                        g.writeStartArray();
+                        for (Object v : row) {
+                            writeValue(g, v);
+                        }
+                        g.writeEndArray();
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                } else {
+                    g.writeArrayFieldStart("results");
+                    for (List<Object> row : r.rows) {
+                        g.writeStartObject();
+                        for (int i = 0; i < r.columns.size(); i++) {
+                            g.writeFieldName(r.columns.get(i));
+                            writeValue(g, row.get(i));
+                        }
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
+                g.writeBooleanField("success", true);
+                g.writeObjectFieldStart("meta");
+                g.writeStringField("served_by", "d1-emulator");
+                g.writeNumberField("duration", 0.1);
+                g.writeNumberField("changes", r.changes);
+                g.writeNumberField("rows_read", r.rowsRead);
+                g.writeNumberField("rows_written", r.changes);
+                g.writeBooleanField("changed_db", r.changes > 0);
+                g.writeNumberField("size_after", Files.size(db.file()));
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
+
+    private static final class Result {
+        final List<String> columns = new ArrayList<>();
+        final List<List<Object>> rows = new ArrayList<>();
+        long rowsRead;
+        long changes;
+    }
+
+    private static final class D1Refusal extends Exception {
+        D1Refusal(String message) {
+            super(message);
+        }
+    }
+
+    private Result run(Connection c, Database db, String sql) throws SQLException, D1Refusal {
+        if (sql.getBytes(StandardCharsets.UTF_8).length > MAX_STATEMENT_BYTES) {
+            throw new D1Refusal("D1_ERROR: statement too long: SQLITE_TOOBIG");
+        }
+        refuseForbidden(sql);
+        Result r = new Result();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (ps.execute()) {
+                try (ResultSet rs = ps.getResultSet()) {
+                    ResultSetMetaData meta = rs.getMetaData();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        r.columns.add(meta.getColumnLabel(i));
+                    }
+                    while (rs.next()) {
+                        List<Object> row = new ArrayList<>();
+                        for (int i = 1; i <= r.columns.size(); i++) {
+                            row.add(rs.getObject(i));
+                        }
+                        r.rows.add(row);
+                    }
+                }
+            } else {
+                r.changes = Math.max(0, ps.getUpdateCount());
+            }
+        }
+        Matcher offset = OFFSET.matcher(sql);
+        r.rowsRead = r.rows.size() + (offset.find() ? Long.parseLong(offset.group(1)) : 0);
+        rowsRead.addAndGet(r.rowsRead);
+        rowsWritten.addAndGet(r.changes);
+        log.add(new Executed(db.id(), sql, r.rowsRead));
+        return r;
+    }
+
+    /** What D1's authorizer refuses; string literals are blanked first so their text cannot trip it. */
+    private static void refuseForbidden(String sql) throws D1Refusal {
+        String code = blankStrings(sql).toLowerCase(Locale.ROOT);
+        String first = code.replaceAll("(?s)^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*", "");
+        if (first.matches("(?s)^(commit|end|rollback|release|savepoint)\\b.*")) {
+            throw new D1Refusal("D1_ERROR: not authorized to use " + first.split("\\s+")[0].toUpperCase(Locale.ROOT)
+                    + ": SQLITE_AUTH");
+        }
+        if (first.matches("(?s)^(attach|detach|vacuum)\\b.*") || code.matches("(?s).*\\bpragma\\s+writable_schema\\b.*")
+                || code.matches("(?s).*\\bsqlite_version\\s*\\(.*") || CF_IDENTIFIER.matcher(code).find()) {
+            throw new D1Refusal("D1_ERROR: not authorized: SQLITE_AUTH");
+        }
+    }
+
+    /** The statement with every '...' literal emptied (a linear scan: literals can be megabytes). */
+    private static String blankStrings(String sql) {
+        StringBuilder out = new StringBuilder(Math.min(sql.length(), 4096));
+        boolean inString = false;
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (c == '\'') {
+                if (inString && i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
+                    i++;
+                    continue;
+                }
+                inString = !inString;
+                out.append(c);
+            } else if (!inString) {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A value as D1's JavaScript runtime serialises it. */
+    private static void writeValue(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof byte[] bytes) {
+            g.writeStartArray();
+            for (byte b : bytes) {
+                g.writeNumber(b & 0xff);
+            }
+            g.writeEndArray();
+        } else if (v instanceof Number n) {
+            double d = n.doubleValue(); // every number is a JavaScript double
+            if (!Double.isFinite(d)) {
+                g.writeNull();
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e21) {
+                g.writeNumber(new BigDecimal(d).toBigInteger());
+            } else {
+                g.writeNumber(d);
+            }
+        } else {
+            g.writeString(v.toString());
+        }
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private void respond(HttpExchange http, int status, Body result) throws IOException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try (JsonGenerator g = mapper.getFactory().createGenerator(buffer)) {
+            g.writeStartObject();
+            result.write(g);
+            g.writeBooleanField("success", status < 300);
+            g.writeArrayFieldStart("errors");
+            g.writeEndArray();
+            g.writeArrayFieldStart("messages");
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        send(http, status, buffer.toByteArray());
+    }
+
+    private void fail(HttpExchange http, int status, int code, String message) throws IOException {
+        byte[] body = mapper.writeValueAsBytes(Map.of(
+                "result", List.of(), "success", false, "messages", List.of(),
+                "errors", List.of(Map.of("code", code, "message", message))));
+        send(http, status, body);
+    }
+
+    private static void send(HttpExchange http, int status, byte[] body) throws IOException {
+        http.getResponseHeaders().set("Content-Type", "application/json");
+        http.sendResponseHeaders(status, body.length);
+        try (OutputStream out = http.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}
