@@ -56,8 +56,9 @@ public class BackupLifecycle {
         run.writer().close();
         String name = run.backupName();
         String base = name.substring(0, name.length() - ".sql".length());
+        // "_2" sorts after the plain name ("-2" would sort before it), so names stay in time order.
         for (int n = 2; Files.exists(run.targetDirectory().resolve(name)); n++) {
-            name = base + "-" + n + ".sql";
+            name = base + "_" + n + ".sql";
         }
         exchange.getMessage().setHeader(Exchange.FILE_NAME, name);
         exchange.getMessage().setBody(run.spool().toFile());

@@ -39,7 +39,7 @@ public final class Backups {
 
     public static BackupResult run(Map<String, String> settings, Path target) throws Exception {
         Map<String, String> all = new HashMap<>(settings);
-        all.put("backup.target", "file:" + target);
+        all.putIfAbsent("backup.target", "file:" + target);
         all.putIfAbsent("backup.work.dir", target.resolveSibling(target.getFileName() + "-work").toString());
         try (BackupApplication app = BackupApplication.start(all)) {
             return app.backup();
