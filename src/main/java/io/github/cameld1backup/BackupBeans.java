@@ -1,6 +1,10 @@
 package io.github.cameld1backup;
 
 import io.github.cameld1backup.dump.SqlDump;
+import io.github.cameld1backup.format.AesGcmDataFormat;
+import io.github.cameld1backup.format.AgeDataFormat;
+import io.github.cameld1backup.format.GzipDataFormat;
+import io.github.cameld1backup.store.R2ClientFactory;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.D1Responses;
 import io.github.cameld1backup.source.SqliteQuery;
@@ -26,5 +30,10 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
+        registry.bind("gzipFormat", new GzipDataFormat());
+        registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
+        registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
+        // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target.
+        settings.r2().ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
     }
 }

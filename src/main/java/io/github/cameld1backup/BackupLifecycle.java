@@ -1,28 +1,44 @@
 package io.github.cameld1backup;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.store.Manifest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Handler;
+import org.apache.camel.Message;
+import org.apache.camel.component.aws2.s3.AWS2S3Constants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bean for the start and end of a run: opens the spool file the dump streams into, names the
- * backup, and on success or failure removes the spool so nothing half-written is left behind.
+ * Bean for the start and end of a run: opens the spool file the dump streams into, stages the
+ * finished object with its manifest, records each target's outcome, and on success or failure
+ * removes its scratch files so nothing half-written is left behind.
  */
 public class BackupLifecycle {
 
     public static final String RUN = "backupRun";
+    public static final String TARGET = "backupTarget";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final BackupSettings settings;
 
@@ -40,7 +56,7 @@ public class BackupLifecycle {
         String name = source.kind().equals(SourceSpec.SQLITE)
                 ? Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
                 : settings.databaseName().orElse(null);
-        BackupRun run = new BackupRun(source, settings.targetDirectory(), spool,
+        BackupRun run = new BackupRun(source, settings.targets(), settings.compression(), settings.encryption(), spool,
                 new SqlDumpWriter(out, settings.maxStatementBytes()), name);
         exchange.setProperty(RUN, run);
         LOG.info("Backup {} of {} started", run.id(), source.describe());
@@ -51,30 +67,101 @@ public class BackupLifecycle {
         run.databaseName(name);
     }
 
-    /** Picks the backup's final name, never one already in the target, and hands over the spool file. */
+    /** Closes the dump and hands the spool file on to compression and encryption. */
     public void finishDump(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
         run.writer().close();
-        String name = run.backupName();
-        String base = name.substring(0, name.length() - ".sql".length());
-        // "_2" sorts after the plain name ("-2" would sort before it), so names stay in time order.
-        for (int n = 2; Files.exists(run.targetDirectory().resolve(name)); n++) {
-            name = base + "_" + n + ".sql";
-        }
-        exchange.getMessage().setHeader(Exchange.FILE_NAME, name);
         exchange.getMessage().setBody(run.spool().toFile());
     }
 
-    /** The run's report, after the target has the backup. */
-    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) {
-        String location = exchange.getMessage().getHeader(Exchange.FILE_NAME_PRODUCED, String.class);
-        BackupResult result = new BackupResult(run.id(), run.databaseName(), location, run.tablesDone(), run.rows(),
-                run.writer().bytes(), run.requests(), Duration.between(run.startedAt(), Instant.now()));
-        deleteSpool(run);
+    /**
+     * Puts the finished object in a file of known length (so uploads stream it and a failed upload
+     * is retried from it, without reading the database again), hashes it, and writes the manifest.
+     */
+    public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
+        run.objectName(uniqueName(run));
+        Path staged = body instanceof java.io.File f && f.toPath().equals(run.spool())
+                ? run.spool()
+                : settings.workDirectory().resolve(run.spool().getFileName() + run.extension());
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = new DigestInputStream(
+                exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
+            if (staged.equals(run.spool())) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } else {
+                Files.copy(in, staged);
+            }
+        }
+        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, run.objectName(), "camel-d1-backup", toolVersion(),
+                run.id(), new Manifest.Database(run.source().kind(),
+                        run.source().kind().equals(SourceSpec.D1) ? run.source().location() : null, run.databaseName()),
+                run.startedAt().toString(), Instant.now().toString(), run.tableRows(), run.rows(),
+                run.schema().hash(), run.writer().bytes(), Files.size(staged),
+                HexFormat.of().formatHex(sha256.digest()), run.compression(),
+                new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? settings.ageRecipients() : null));
+        run.staged(staged, manifest);
+    }
+
+    /** The stored object for one target: its name, type and metadata in the headers each store reads. */
+    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+                              Exchange exchange) throws IOException {
+        Message m = exchange.getMessage();
+        m.setBody(run.staged().toFile());
+        name(m, target, run.objectName(), run.contentType(), Files.size(run.staged()));
+        Manifest manifest = run.manifest();
+        m.setHeader(AWS2S3Constants.METADATA, Map.of(
+                "database", run.databaseName(), "format", "sql", "compression", run.compression(),
+                "encryption", run.encryption(), "sha256", manifest.sha256(), "manifest-version",
+                String.valueOf(Manifest.FORMAT_VERSION)));
+    }
+
+    /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
+    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+                                Exchange exchange) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(run.manifest());
+        Message m = exchange.getMessage();
+        m.setBody(json);
+        m.removeHeader(AWS2S3Constants.METADATA);
+        name(m, target, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
+    }
+
+    private static void name(Message m, TargetSpec target, String name, String contentType, long length) {
+        m.setHeader(Exchange.FILE_NAME, name);
+        m.setHeader(AWS2S3Constants.KEY, target.prefix() + name);
+        m.setHeader(AWS2S3Constants.CONTENT_TYPE, contentType);
+        m.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
+    }
+
+    public void targetStored(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target) {
+        String location = target.locationOf(run.objectName());
+        run.stored(target, location);
+        LOG.info("Backup {} stored at {}", run.id(), location);
+    }
+
+    public void targetFailed(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+                             Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String message = e == null ? "unknown error" : rootMessage(e);
+        run.failed(target, message);
+        LOG.error("Backup {} could not be stored on {}: {}", run.id(), target.describe(), message);
+    }
+
+    /** The run's report once every target has been tried; fails the run if any copy failed. */
+    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run) {
+        if (!run.failedAt().isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            run.failedAt().forEach((t, msg) -> parts.add("failed on " + t + ": " + msg));
+            String stored = run.storedAt().isEmpty() ? "stored nowhere" : "stored on " + String.join(", ", run.storedAt().keySet());
+            throw new IllegalStateException("backup " + run.objectName() + " " + stored + "; " + String.join("; ", parts));
+        }
+        BackupResult result = new BackupResult(run.id(), run.databaseName(), List.copyOf(run.storedAt().values()),
+                run.tablesDone(), run.rows(), run.writer().bytes(), run.manifest().storedBytes(), run.requests(),
+                Duration.between(run.startedAt(), Instant.now()));
+        deleteScratch(run);
         LOG.info(result.summary());
         return result;
     }
 
-    /** Error path: close and remove the spool; the exception still propagates to the caller. */
+    /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
         BackupRun run = exchange.getProperty(RUN, BackupRun.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
@@ -84,16 +171,56 @@ public class BackupLifecycle {
             } catch (IOException | UncheckedIOException ignored) {
                 // the spool is deleted below either way
             }
-            deleteSpool(run);
+            deleteScratch(run);
         }
-        LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : cause.getMessage());
+        LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : rootMessage(cause));
     }
 
-    private static void deleteSpool(BackupRun run) {
+    /** A name no file target holds yet: "_2" sorts after the plain name ("-2" would sort before it). */
+    private static String uniqueName(BackupRun run) {
+        String name = run.baseName() + run.extension();
+        for (int n = 2; taken(run, name); n++) {
+            name = run.baseName() + "_" + n + run.extension();
+        }
+        return name;
+    }
+
+    private static boolean taken(BackupRun run, String name) {
+        return run.targets().stream().anyMatch(t -> t.kind().equals(TargetSpec.FILE)
+                && (Files.exists(Path.of(t.location(), name)) || Files.exists(Path.of(t.location(), name + Manifest.SUFFIX))));
+    }
+
+    private static void deleteScratch(BackupRun run) {
+        for (Path p : new Path[] {run.spool(), run.staged()}) {
+            try {
+                if (p != null) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.warn("Could not delete scratch file {}: {}", p, e.getMessage());
+            }
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && t.getMessage() != null
+                && t.getMessage().contains(t.getCause().getClass().getName())) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    static String toolVersion() {
+        String v = BackupLifecycle.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static {
         try {
-            Files.deleteIfExists(run.spool());
-        } catch (IOException e) {
-            LOG.warn("Could not delete spool file {}: {}", run.spool(), e.getMessage());
+            MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

@@ -1,14 +1,21 @@
 package io.github.cameld1backup;
 
 import java.time.Duration;
+import java.util.List;
 
 /** What a finished backup reports: where it went and what it holds. */
-public record BackupResult(String runId, String database, String location, int tables, long rows, long bytes,
-                           long requests, Duration duration) {
+public record BackupResult(String runId, String database, List<String> locations, int tables, long rows,
+                           long sqlBytes, long storedBytes, long requests, Duration duration) {
+
+    /** Where the first copy went. */
+    public String location() {
+        return locations.get(0);
+    }
 
     public String summary() {
-        return String.format("Backed up %s: %d tables, %d rows, %s in %d requests, %.1f s -> %s",
-                database, tables, rows, humanBytes(bytes), requests, duration.toMillis() / 1000.0, location);
+        return String.format("Backed up %s: %d tables, %d rows, %s of SQL (%s stored) in %d requests, %.1f s -> %s",
+                database, tables, rows, humanBytes(sqlBytes), humanBytes(storedBytes), requests,
+                duration.toMillis() / 1000.0, String.join(", ", locations));
     }
 
     static String humanBytes(long bytes) {

@@ -2,10 +2,14 @@ package io.github.cameld1backup;
 
 import io.github.cameld1backup.dump.SqlDumpWriter;
 import io.github.cameld1backup.schema.Schema;
+import io.github.cameld1backup.store.Manifest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** The state of one backup as it passes through the routes (exchange property {@code backupRun}). */
@@ -17,18 +21,27 @@ public final class BackupRun {
     private final String id = UUID.randomUUID().toString();
     private final Instant startedAt = Instant.now();
     private final SourceSpec source;
-    private final Path targetDirectory;
+    private final List<TargetSpec> targets;
+    private final String compression;
+    private final String encryption;
     private final Path spool;
     private final SqlDumpWriter writer;
+    private final Map<String, Long> tableRows = new LinkedHashMap<>();
+    private final Map<String, String> stored = new LinkedHashMap<>();
+    private final Map<String, String> failed = new LinkedHashMap<>();
     private String databaseName;
     private Schema schema;
-    private int tablesDone;
-    private long rows;
     private long requests;
+    private String objectName;
+    private Path staged;
+    private Manifest manifest;
 
-    BackupRun(SourceSpec source, Path targetDirectory, Path spool, SqlDumpWriter writer, String databaseName) {
+    BackupRun(SourceSpec source, List<TargetSpec> targets, String compression, String encryption, Path spool,
+              SqlDumpWriter writer, String databaseName) {
         this.source = source;
-        this.targetDirectory = targetDirectory;
+        this.targets = targets;
+        this.compression = compression;
+        this.encryption = encryption;
         this.spool = spool;
         this.writer = writer;
         this.databaseName = databaseName;
@@ -46,13 +59,16 @@ public final class BackupRun {
         return source;
     }
 
-    public Path targetDirectory() {
-        return targetDirectory;
+    public List<TargetSpec> targets() {
+        return targets;
     }
 
-    /** The file endpoint for this run: written under a temporary name, never over an existing file. */
-    public String targetUri() {
-        return "file:" + targetDirectory + "?fileExist=Fail&tempPrefix=.partial-";
+    public String compression() {
+        return compression;
+    }
+
+    public String encryption() {
+        return encryption;
     }
 
     public Path spool() {
@@ -83,17 +99,20 @@ public final class BackupRun {
         this.schema = schema;
     }
 
-    public void tableDone(long tableRows) {
-        tablesDone++;
-        rows += tableRows;
+    public void tableDone(String table, long rows) {
+        tableRows.put(table, rows);
+    }
+
+    public Map<String, Long> tableRows() {
+        return tableRows;
     }
 
     public int tablesDone() {
-        return tablesDone;
+        return tableRows.size();
     }
 
     public long rows() {
-        return rows;
+        return tableRows.values().stream().mapToLong(Long::longValue).sum();
     }
 
     public void countRequest() {
@@ -104,9 +123,58 @@ public final class BackupRun {
         return requests;
     }
 
-    /** {@code <database>-<UTC time>.sql}, the name characters limited to what every store accepts. */
-    public String backupName() {
-        String safe = databaseName.replaceAll("[^A-Za-z0-9._-]", "_");
-        return safe + "-" + NAME_TIME.format(startedAt) + ".sql";
+    /** {@code <database>-<UTC time>}, limited to characters every store accepts in a name. */
+    public String baseName() {
+        return databaseName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + NAME_TIME.format(startedAt);
+    }
+
+    /** What the stored object's name ends with: what it holds, outermost layer last. */
+    public String extension() {
+        return ".sql" + (compression.equals("gzip") ? ".gz" : "")
+                + (encryption.equals("aes-256-gcm") ? ".enc" : encryption.equals("age") ? ".age" : "");
+    }
+
+    public String contentType() {
+        if (!encryption.equals("none")) {
+            return "application/octet-stream";
+        }
+        return compression.equals("gzip") ? "application/gzip" : "application/sql";
+    }
+
+    public String objectName() {
+        return objectName;
+    }
+
+    void objectName(String name) {
+        this.objectName = name;
+    }
+
+    public Path staged() {
+        return staged;
+    }
+
+    void staged(Path file, Manifest manifest) {
+        this.staged = file;
+        this.manifest = manifest;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    void stored(TargetSpec target, String location) {
+        stored.put(target.describe(), location);
+    }
+
+    void failed(TargetSpec target, String message) {
+        failed.put(target.describe(), message);
+    }
+
+    public Map<String, String> storedAt() {
+        return stored;
+    }
+
+    public Map<String, String> failedAt() {
+        return failed;
     }
 }

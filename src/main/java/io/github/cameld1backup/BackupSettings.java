@@ -4,6 +4,9 @@ import io.github.cameld1backup.dump.PageSizing;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -18,11 +21,14 @@ import java.util.regex.Pattern;
 public final class BackupSettings {
 
     private static final Pattern HEX32 = Pattern.compile("[0-9a-fA-F]{32}");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final Function<String, Optional<String>> properties;
     private final SourceSpec source;
-    private final Path targetDirectory;
+    private final List<TargetSpec> targets;
+    private final String compression;
+    private final String encryption;
     private final Path workDirectory;
     private final PageSizing pageSizing;
     private final int maxStatementBytes;
@@ -33,7 +39,9 @@ public final class BackupSettings {
         this.workDirectory = Path.of(optional("backup.work.dir").orElse(System.getProperty("java.io.tmpdir")))
                 .toAbsolutePath();
         this.source = parseSource(optional("backup.source").orElse(""));
-        this.targetDirectory = parseTarget(optional("backup.target").orElse("file:backups"));
+        this.targets = parseTargets(optional("backup.target").orElse(""));
+        this.compression = oneOf("backup.compression", "gzip", List.of("gzip", "none"));
+        this.encryption = parseEncryption();
         this.pageSizing = new PageSizing(
                 positiveInt("backup.page.initial.rows"), positiveInt("backup.page.max.rows"),
                 positiveInt("backup.page.target.bytes"));
@@ -50,8 +58,46 @@ public final class BackupSettings {
         return source;
     }
 
-    public Path targetDirectory() {
-        return targetDirectory;
+    public List<TargetSpec> targets() {
+        return targets;
+    }
+
+    /** {@code gzip} or {@code none}. */
+    public String compression() {
+        return compression;
+    }
+
+    /** {@code none}, {@code aes-256-gcm} or {@code age}. */
+    public String encryption() {
+        return encryption;
+    }
+
+    /** The AES-256-GCM key as 64 hex characters, if configured. */
+    public Optional<String> encryptionKey() {
+        return optional("encryption.key");
+    }
+
+    /** age X25519 recipients ({@code age1...}) to encrypt to. */
+    public List<String> ageRecipients() {
+        return list("age.recipients");
+    }
+
+    /** age identities ({@code AGE-SECRET-KEY-1...}) to decrypt with, for restore and verify. */
+    public List<String> ageIdentities() {
+        return list("age.identity");
+    }
+
+    /** R2 connection, present when R2 is a target. */
+    public Optional<R2Settings> r2() {
+        return targets.stream().anyMatch(t -> t.kind().equals(TargetSpec.R2)) ? Optional.of(r2Settings()) : Optional.empty();
+    }
+
+    /** Connection settings of R2 (or any S3-compatible store). */
+    public record R2Settings(String accessKeyId, String secretAccessKey, String endpoint, String region) {
+        @Override
+        public String toString() {
+            return "R2Settings[endpoint=" + endpoint + ", region=" + region + "]"; // never the keys
+        }
     }
 
     public Path workDirectory() {
@@ -99,25 +145,122 @@ public final class BackupSettings {
         require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id");
         require("cloudflare.api.token", Pattern.compile("\\S+"), "an API token with D1 read permission");
         String id = require("d1.database.id", UUID, "a D1 database UUID (wrangler d1 list shows it)");
-        String base = optional("cloudflare.api.base.url").orElse("");
+        httpUrl("cloudflare.api.base.url", optional("cloudflare.api.base.url").orElse(""));
+        return new SourceSpec(SourceSpec.D1, id.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * A comma-separated list of {@code file:DIR}, {@code r2} (bucket R2_BUCKET) or {@code r2:BUCKET}.
+     * Empty: R2 when R2_BUCKET is set, else {@code file:backups}.
+     */
+    private List<TargetSpec> parseTargets(String value) {
+        String v = value.trim();
+        if (v.isEmpty()) {
+            v = optional("r2.bucket").isPresent() ? "r2" : "file:backups";
+        }
+        List<TargetSpec> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            String t = part.trim();
+            String lower = t.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("file:") && t.length() > "file:".length()) {
+                out.add(TargetSpec.file(Path.of(t.substring("file:".length())).toAbsolutePath().normalize()));
+            } else if (lower.equals("r2") || lower.startsWith("r2:") && t.length() > 3) {
+                String bucket = lower.equals("r2")
+                        ? require("r2.bucket", BUCKET, "an R2 bucket name (3-63 lower-case letters, digits, hyphens)")
+                        : t.substring(3);
+                if (!BUCKET.matcher(bucket).matches()) {
+                    throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target): '" + bucket
+                            + "' is not a valid bucket name");
+                }
+                r2Settings(); // fails start-up now if credentials are missing
+                out.add(TargetSpec.r2(bucket, prefix(), positiveInt("backup.upload.part.size")));
+            } else {
+                throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target) must be a comma-separated list"
+                        + " of 'file:DIR', 'r2' or 'r2:BUCKET', got '" + t + "'");
+            }
+        }
+        if (out.stream().map(TargetSpec::describe).distinct().count() != out.size()) {
+            throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target) names the same target twice");
+        }
+        return List.copyOf(out);
+    }
+
+    private R2Settings r2Settings() {
+        String access = require("r2.access.key.id", Pattern.compile("\\S+"), "an R2 access key id");
+        String secret = require("r2.secret.access.key", Pattern.compile("\\S+"), "an R2 secret access key");
+        String endpoint = optional("r2.endpoint").orElseGet(() -> "https://"
+                + require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id (or set"
+                + " R2_ENDPOINT)") + ".r2.cloudflarestorage.com");
+        httpUrl("r2.endpoint", endpoint);
+        return new R2Settings(access, secret, endpoint, optional("r2.region").orElse("auto"));
+    }
+
+    /** Key prefix inside the bucket; ends with "/" unless empty. */
+    private String prefix() {
+        String p = optional("backup.prefix").orElse("");
+        if (p.startsWith("/") || p.contains("..") || p.contains("//")) {
+            throw new IllegalArgumentException("BACKUP_PREFIX (backup.prefix) must be a relative key prefix such as"
+                    + " 'd1/prod/', got '" + p + "'");
+        }
+        return p.isEmpty() || p.endsWith("/") ? p : p + "/";
+    }
+
+    /**
+     * {@code backup.encryption} if set; else age when recipients are set, AES-256-GCM when a key is
+     * set, none otherwise. The chosen scheme's key material is checked now.
+     */
+    private String parseEncryption() {
+        String scheme = optional("backup.encryption").map(s -> s.toLowerCase(Locale.ROOT)).orElseGet(() -> {
+            boolean age = !list("age.recipients").isEmpty();
+            boolean aes = optional("encryption.key").isPresent();
+            if (age && aes) {
+                throw new IllegalArgumentException("both AGE_RECIPIENTS and ENCRYPTION_KEY are set: choose one with"
+                        + " BACKUP_ENCRYPTION (backup.encryption) = age or aes-256-gcm");
+            }
+            return age ? "age" : aes ? "aes-256-gcm" : "none";
+        });
+        switch (scheme) {
+            case "none":
+                return scheme;
+            case "aes-256-gcm":
+                require("encryption.key", Pattern.compile("[0-9a-fA-F]{64}"),
+                        "64 hexadecimal characters (32 bytes, e.g. from: openssl rand -hex 32)");
+                return scheme;
+            case "age":
+                if (list("age.recipients").isEmpty()) {
+                    throw new IllegalArgumentException(describe("age.recipients")
+                            + " is not set: it must list age public keys (age1...) to encrypt to");
+                }
+                new io.github.cameld1backup.format.AgeDataFormat(list("age.recipients"), List.of());
+                return scheme;
+            default:
+                throw new IllegalArgumentException("BACKUP_ENCRYPTION (backup.encryption) must be none, aes-256-gcm or"
+                        + " age, got '" + scheme + "'");
+        }
+    }
+
+    private String oneOf(String key, String fallback, List<String> allowed) {
+        String v = optional(key).map(s -> s.toLowerCase(Locale.ROOT)).orElse(fallback);
+        if (!allowed.contains(v)) {
+            throw new IllegalArgumentException(describe(key) + " must be one of " + allowed + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private List<String> list(String key) {
+        return optional(key).map(v -> Arrays.stream(v.split("[,\\s]+")).filter(s -> !s.isBlank()).toList())
+                .orElse(List.of());
+    }
+
+    private void httpUrl(String key, String value) {
         try {
-            URI uri = URI.create(base);
+            URI uri = URI.create(value);
             if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
                 throw new IllegalArgumentException();
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(describe("cloudflare.api.base.url") + " must be an http(s) URL, got '"
-                    + base + "'");
+            throw new IllegalArgumentException(describe(key) + " must be an http(s) URL, got '" + value + "'");
         }
-        return new SourceSpec(SourceSpec.D1, id.toLowerCase(Locale.ROOT));
-    }
-
-    private static Path parseTarget(String value) {
-        String v = value.trim();
-        if (v.toLowerCase(Locale.ROOT).startsWith("file:") && v.length() > "file:".length()) {
-            return Path.of(v.substring("file:".length())).toAbsolutePath().normalize();
-        }
-        throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target) must be 'file:DIR', got '" + v + "'");
     }
 
     private String require(String key, Pattern format, String what) {

@@ -45,10 +45,11 @@ class CommandLineTest {
         Path target = tmp.resolve("out");
         Run first = cli("backup", "--source", "sqlite:" + db, "--target", "file:" + target);
         Run second = cli("backup", "--source", "sqlite:" + db, "--target", "file:" + target);
+        assertThat(first.err()).isEmpty();
 
         assertThat(first.exit()).isZero();
         assertThat(second.exit()).isZero();
-        try (Stream<Path> files = Files.list(target)) {
+        try (Stream<Path> files = Files.list(target).filter(p -> !p.toString().endsWith(".json"))) {
             List<Path> backups = files.sorted().toList();
             assertThat(backups).hasSize(2);
             assertThat(first.out()).contains(backups.get(0).toString()).contains("18 tables");
@@ -93,12 +94,18 @@ class CommandLineTest {
             assertThat(p.exitValue()).as(err).isZero();
             assertThat(err).doesNotContain(D1Emulator.TOKEN);
 
-            File[] backups = work.resolve("backups").toFile().listFiles();
+            File[] backups = work.resolve("backups").toFile().listFiles((dir, name) -> !name.endsWith(".json"));
             assertThat(backups).hasSize(1);
-            assertThat(backups[0].getName()).matches("prod-db-\\d{8}T\\d{6}Z\\.sql");
+            // gzip is on by default
+            assertThat(backups[0].getName()).matches("prod-db-\\d{8}T\\d{6}Z\\.sql\\.gz");
+            assertThat(work.resolve("backups").resolve(backups[0].getName() + ".manifest.json")).exists();
             assertThat(out).contains(backups[0].getPath());
+            Path sql = tmp.resolve("dump.sql");
+            try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(backups[0].toPath()))) {
+                Files.copy(in, sql);
+            }
             Path restored = tmp.resolve("restored.db");
-            Sqlite3Cli.load(restored, backups[0].toPath());
+            Sqlite3Cli.load(restored, sql);
             assertThat(DatabaseSnapshot.of(restored)).isEqualTo(DatabaseSnapshot.of(source));
         }
     }

@@ -66,7 +66,7 @@ public class SqlDump {
 
     public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         dump.inserts().flush();
-        run.tableDone(dump.cursor().rows());
+        run.tableDone(dump.cursor().table().name(), dump.cursor().rows());
         LOG.info("Table {} ({} of {}): {} rows in {} pages", dump.cursor().table().name(), run.tablesDone(),
                 run.schema().tables().size(), dump.cursor().rows(), dump.cursor().pages());
     }

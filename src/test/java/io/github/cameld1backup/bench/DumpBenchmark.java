@@ -43,7 +43,7 @@ public final class DumpBenchmark {
         Path out = work.resolve("out");
         BackupResult local = Backups.run(Backups.sqlite(db), out);
         System.out.printf("backup --source sqlite     : %6.2f s, %,d bytes, %d requests (%.2fx sqlite3 .dump)%n",
-                local.duration().toMillis() / 1000.0, local.bytes(), local.requests(),
+                local.duration().toMillis() / 1000.0, local.sqlBytes(), local.requests(),
                 local.duration().toMillis() / 1000.0 / sqliteSeconds);
         Files.delete(Path.of(local.location()));
 
@@ -53,7 +53,7 @@ public final class DumpBenchmark {
             BackupResult remote = Backups.run(settings, out);
             System.out.printf("backup --source d1 (emul.) : %6.2f s, %,d bytes, %d HTTP requests, %,d rows read"
                             + " for %,d rows (%.4f per row)%n",
-                    remote.duration().toMillis() / 1000.0, remote.bytes(), d1.requests(), d1.rowsRead(), remote.rows(),
+                    remote.duration().toMillis() / 1000.0, remote.sqlBytes(), d1.requests(), d1.rowsRead(), remote.rows(),
                     d1.rowsRead() / (double) remote.rows());
             Files.delete(Path.of(remote.location()));
         }

@@ -1,0 +1,42 @@
+package io.github.cameld1backup.store;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The small JSON document stored next to each backup ({@code <object>.manifest.json}): what the
+ * backup holds and how to read it back. Never key material: only the scheme and, for age, the
+ * public recipients.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+        int formatVersion,
+        String object,
+        String tool,
+        String toolVersion,
+        String runId,
+        Database database,
+        String startedAt,
+        String finishedAt,
+        Map<String, Long> tables,
+        long rows,
+        String schemaHash,
+        long sqlBytes,
+        long storedBytes,
+        String sha256,
+        String compression,
+        Encryption encryption) {
+
+    public static final int FORMAT_VERSION = 1;
+    public static final String SUFFIX = ".manifest.json";
+
+    public record Database(String source, String id, String name) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Encryption(String scheme, List<String> recipients) {
+    }
+}
