@@ -1,5 +1,7 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.store.Manifest;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
@@ -34,10 +36,25 @@ public final class BackupApplication implements AutoCloseable {
         return main.getCamelContext();
     }
 
+    public BackupSettings settings() {
+        return context().getRegistry().lookupByNameAndType("backupSettings", BackupSettings.class);
+    }
+
     /** Runs one backup to completion; its failure comes back as the exception that stopped it. */
     public BackupResult backup() throws Exception {
+        settings().source(); // a missing or malformed source setting stops here, before any work
+        return request("direct:backup", null, BackupResult.class);
+    }
+
+    /** The backups of a target (the first configured one when null), newest first. */
+    @SuppressWarnings("unchecked")
+    public List<Manifest> list(TargetSpec target) throws Exception {
+        return request("direct:list-backups", target == null ? settings().targets().get(0) : target, List.class);
+    }
+
+    private <T> T request(String uri, Object body, Class<T> type) throws Exception {
         try {
-            return main.getCamelTemplate().requestBody("direct:backup", null, BackupResult.class);
+            return main.getCamelTemplate().requestBody(uri, body, type);
         } catch (CamelExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,7 +95,8 @@ public class BackupLifecycle {
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, run.objectName(), "camel-d1-backup", toolVersion(),
                 run.id(), new Manifest.Database(run.source().kind(),
                         run.source().kind().equals(SourceSpec.D1) ? run.source().location() : null, run.databaseName()),
-                run.startedAt().toString(), Instant.now().toString(), run.tableRows(), run.rows(),
+                run.startedAt().truncatedTo(ChronoUnit.MILLIS).toString(),
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), run.tableRows(), run.rows(),
                 run.schema().hash(), run.writer().bytes(), Files.size(staged),
                 HexFormat.of().formatHex(sha256.digest()), run.compression(),
                 new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? settings.ageRecipients() : null));

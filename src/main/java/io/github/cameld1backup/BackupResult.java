@@ -18,7 +18,7 @@ public record BackupResult(String runId, String database, List<String> locations
                 duration.toMillis() / 1000.0, String.join(", ", locations));
     }
 
-    static String humanBytes(long bytes) {
+    public static String humanBytes(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }

@@ -25,7 +25,7 @@ public final class BackupSettings {
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final Function<String, Optional<String>> properties;
-    private final SourceSpec source;
+    private SourceSpec source;
     private final List<TargetSpec> targets;
     private final String compression;
     private final String encryption;
@@ -38,7 +38,6 @@ public final class BackupSettings {
         this.properties = properties;
         this.workDirectory = Path.of(optional("backup.work.dir").orElse(System.getProperty("java.io.tmpdir")))
                 .toAbsolutePath();
-        this.source = parseSource(optional("backup.source").orElse(""));
         this.targets = parseTargets(optional("backup.target").orElse(""));
         this.compression = oneOf("backup.compression", "gzip", List.of("gzip", "none"));
         this.encryption = parseEncryption();
@@ -54,7 +53,14 @@ public final class BackupSettings {
         return new BackupSettings(properties);
     }
 
-    public SourceSpec source() {
+    /**
+     * What to back up, resolved and checked on first use (commands that only read backups, such
+     * as {@code list}, do not need database settings).
+     */
+    public synchronized SourceSpec source() {
+        if (source == null) {
+            source = parseSource(optional("backup.source").orElse(""));
+        }
         return source;
     }
 

@@ -2,7 +2,10 @@ package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.store.Manifest;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -12,7 +15,7 @@ import picocli.CommandLine.Option;
 /** The command line: each command starts the Camel context, does its work, and stops it. */
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
-        subcommands = {BackupCli.Backup.class})
+        subcommands = {BackupCli.Backup.class, BackupCli.ListBackups.class})
 public class BackupCli {
 
     public static void main(String[] args) {
@@ -39,31 +42,45 @@ public class BackupCli {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
-    /** Options every command that reads a database takes. */
-    static class SourceOptions {
+    /** Options of the commands that read a database and write backups. */
+    static class RunOptions {
         @Option(names = "--source", paramLabel = "d1|sqlite:PATH",
                 description = "What to back up (default: D1 when D1_DATABASE_ID is set, else the bundled sample).")
         String source;
 
-        @Option(names = "--target", paramLabel = "file:DIR", description = "Where backups go (default: file:backups).")
+        @Option(names = "--target", paramLabel = "TARGETS",
+                description = "Where backups go: comma-separated file:DIR, r2, r2:BUCKET (default: r2 when R2_BUCKET"
+                        + " is set, else file:backups).")
         String target;
+
+        @Option(names = "--compression", paramLabel = "gzip|none", description = "Compression (default: gzip).")
+        String compression;
+
+        @Option(names = "--encryption", paramLabel = "none|aes-256-gcm|age",
+                description = "Encryption (default: age when AGE_RECIPIENTS is set, aes-256-gcm when ENCRYPTION_KEY"
+                        + " is set, else none).")
+        String encryption;
 
         Map<String, String> overrides() {
             Map<String, String> overrides = new LinkedHashMap<>();
-            if (source != null) {
-                overrides.put("backup.source", source);
-            }
-            if (target != null) {
-                overrides.put("backup.target", target);
-            }
+            put(overrides, "backup.source", source);
+            put(overrides, "backup.target", target);
+            put(overrides, "backup.compression", compression);
+            put(overrides, "backup.encryption", encryption);
             return overrides;
+        }
+    }
+
+    static void put(Map<String, String> overrides, String key, String value) {
+        if (value != null) {
+            overrides.put(key, value);
         }
     }
 
     @Command(name = "backup", description = "Run one backup, print where it went.")
     static class Backup implements Callable<Integer> {
         @CommandLine.Mixin
-        SourceOptions options = new SourceOptions();
+        RunOptions options = new RunOptions();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -73,6 +90,33 @@ public class BackupCli {
             try (BackupApplication app = BackupApplication.start(options.overrides())) {
                 BackupResult result = app.backup();
                 spec.commandLine().getOut().println(result.summary());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "list", description = "List the backups of a target from their manifests, newest first.")
+    static class ListBackups implements Callable<Integer> {
+        @Option(names = "--target", paramLabel = "TARGET",
+                description = "The target to list (default: the first configured target).")
+        String target;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> overrides = new LinkedHashMap<>();
+            put(overrides, "backup.target", target);
+            try (BackupApplication app = BackupApplication.start(overrides)) {
+                List<Manifest> backups = app.list(null);
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%-48s %-24s %7s %10s %10s %-11s%n", "BACKUP", "STARTED", "TABLES", "ROWS", "SIZE", "ENCRYPTION");
+                for (Manifest m : backups) {
+                    out.printf("%-48s %-24s %7d %10d %10s %-11s%n", m.object(), m.startedAt(), m.tables().size(), m.rows(),
+                            BackupResult.humanBytes(m.storedBytes()), m.encryption().scheme());
+                }
+                out.printf("%d backups in %s%n", backups.size(), app.settings().targets().get(0).describe());
                 return 0;
             }
         }

@@ -33,6 +33,7 @@ public record Manifest(
     public static final int FORMAT_VERSION = 1;
     public static final String SUFFIX = ".manifest.json";
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Database(String source, String id, String name) {
     }
 

@@ -1,0 +1,73 @@
+package io.github.cameld1backup.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.TargetSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Bean that lists the backups of a target from their manifests, newest first. Only objects with a
+ * manifest count: an object without one was never completed.
+ */
+public class BackupListing {
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final Supplier<S3Client> s3;
+
+    public BackupListing(Supplier<S3Client> s3) {
+        this.s3 = s3;
+    }
+
+    public List<Manifest> list(TargetSpec target) throws IOException {
+        List<Manifest> manifests = target.kind().equals(TargetSpec.FILE) ? fromFolder(Path.of(target.location()))
+                : fromBucket(target);
+        return manifests.stream()
+                .sorted(Comparator.comparing(Manifest::startedAt).thenComparing(Manifest::object).reversed())
+                .toList();
+    }
+
+    private List<Manifest> fromFolder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Manifest> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(BackupListing::isManifest).toList()) {
+                out.add(json.readValue(p.toFile(), Manifest.class));
+            }
+        }
+        return out;
+    }
+
+    private List<Manifest> fromBucket(TargetSpec target) throws IOException {
+        S3Client client = s3.get();
+        List<Manifest> out = new ArrayList<>();
+        ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(target.location()).prefix(target.prefix()).build();
+        for (S3Object object : client.listObjectsV2Paginator(request).contents()) {
+            String key = object.key();
+            // Only this prefix's own level: deeper "folders" belong to other databases or tools.
+            if (key.endsWith(Manifest.SUFFIX) && key.indexOf('/', target.prefix().length()) < 0) {
+                try (InputStream in = client.getObject(GetObjectRequest.builder().bucket(target.location()).key(key).build())) {
+                    out.add(json.readValue(in, Manifest.class));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean isManifest(Path p) {
+        String name = p.getFileName().toString();
+        return name.endsWith(Manifest.SUFFIX) && !name.startsWith(".");
+    }
+}

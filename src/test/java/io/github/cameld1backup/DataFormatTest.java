@@ -1,0 +1,173 @@
+package io.github.cameld1backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.cameld1backup.format.AesGcmDataFormat;
+import io.github.cameld1backup.format.AgeDataFormat;
+import io.github.cameld1backup.format.DecryptionException;
+import io.github.cameld1backup.format.GzipDataFormat;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.DataFormat;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data formats against standard tools: the JDK's AES-GCM, gunzip, and the age CLI. */
+class DataFormatTest {
+
+    static final String KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    static CamelContext camel;
+    static byte[] plain;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        camel = new DefaultCamelContext();
+        camel.start();
+        plain = new byte[3_000_000]; // several stream buffers and GCM blocks, not a multiple of either
+        new Random(7).nextBytes(plain);
+        System.arraycopy("INSERT INTO t VALUES('x');\n".getBytes(StandardCharsets.UTF_8), 0, plain, 0, 26);
+    }
+
+    @AfterAll
+    static void stop() {
+        camel.stop();
+    }
+
+    static byte[] marshal(DataFormat format, byte[] data) throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        format.marshal(exchange, data, out);
+        return out.toByteArray();
+    }
+
+    static byte[] unmarshal(DataFormat format, byte[] data) throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        Object result = format.unmarshal(exchange, new ByteArrayInputStream(data));
+        try (InputStream in = camel.getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, result)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void aesGcmIsWhatWebCryptoAndTheJdkDecrypt() throws Exception {
+        byte[] sealed = marshal(new AesGcmDataFormat(KEY), plain);
+        assertThat(sealed.length).isEqualTo(12 + plain.length + 16);
+
+        // WebCrypto's layout: iv (12) || ciphertext || tag (16), decrypted here with the JDK.
+        Cipher jdk = Cipher.getInstance("AES/GCM/NoPadding");
+        jdk.init(Cipher.DECRYPT_MODE, new SecretKeySpec(HexFormat.of().parseHex(KEY), "AES"),
+                new GCMParameterSpec(128, sealed, 0, 12));
+        assertThat(jdk.doFinal(sealed, 12, sealed.length - 12)).isEqualTo(plain);
+        assertThat(unmarshal(new AesGcmDataFormat(KEY), sealed)).isEqualTo(plain);
+    }
+
+    @Test
+    void aesGcmNeverReusesAnIv() throws Exception {
+        AesGcmDataFormat format = new AesGcmDataFormat(KEY);
+        byte[] a = marshal(format, plain);
+        byte[] b = marshal(format, plain);
+        assertThat(Arrays.copyOf(a, 12)).isNotEqualTo(Arrays.copyOf(b, 12));
+    }
+
+    @Test
+    void aesGcmRefusesTamperingTruncationAndTheWrongKey() throws Exception {
+        byte[] sealed = marshal(new AesGcmDataFormat(KEY), plain);
+        for (int position : new int[] {0, 11, 12, 5000, sealed.length - 17, sealed.length - 1}) {
+            byte[] tampered = sealed.clone();
+            tampered[position] ^= 0x01;
+            assertThatThrownBy(() -> unmarshal(new AesGcmDataFormat(KEY), tampered))
+                    .as("byte %d flipped", position).isInstanceOf(DecryptionException.class)
+                    .hasMessageContaining("failed authentication");
+        }
+        assertThatThrownBy(() -> unmarshal(new AesGcmDataFormat(KEY), Arrays.copyOf(sealed, sealed.length - 100)))
+                .isInstanceOf(DecryptionException.class);
+        assertThatThrownBy(() -> unmarshal(new AesGcmDataFormat(KEY.replace('0', '1')), sealed))
+                .isInstanceOf(DecryptionException.class);
+        assertThatThrownBy(() -> new AesGcmDataFormat("abc")).hasMessageContaining("ENCRYPTION_KEY");
+    }
+
+    @Test
+    void gzipIsWhatGunzipReads() throws Exception {
+        byte[] packed = marshal(new GzipDataFormat(), plain);
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(packed))) {
+            assertThat(in.readAllBytes()).isEqualTo(plain);
+        }
+        assertThat(unmarshal(new GzipDataFormat(), packed)).isEqualTo(plain);
+    }
+
+    @Test
+    void ageIsWhatTheAgeToolDecrypts() throws Exception {
+        Path identity = tmp.resolve("key.txt");
+        String recipient = ageKeygen(identity);
+        byte[] sealed = marshal(new AgeDataFormat(List.of(recipient), List.of()), plain);
+        assertThat(new String(sealed, 0, 21, StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
+
+        Path in = tmp.resolve("backup.sql.age");
+        Path out = tmp.resolve("backup.sql");
+        Files.write(in, sealed);
+        Process age = new ProcessBuilder("age", "--decrypt", "-i", identity.toString(), "-o", out.toString(), in.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(age.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(age.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(age.exitValue()).as(said).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(plain);
+
+        String secret = identityLine(identity);
+        assertThat(unmarshal(new AgeDataFormat(List.of(), List.of(secret)), sealed)).isEqualTo(plain);
+    }
+
+    @Test
+    void ageRefusesTamperingTruncationAndTheWrongIdentity() throws Exception {
+        Path identity = tmp.resolve("key.txt");
+        String recipient = ageKeygen(identity);
+        String secret = identityLine(identity);
+        byte[] sealed = marshal(new AgeDataFormat(List.of(recipient), List.of()), plain);
+        byte[] tampered = sealed.clone();
+        tampered[sealed.length / 2] ^= 0x01;
+        assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(secret)), tampered))
+                .isInstanceOf(DecryptionException.class);
+        assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(secret)),
+                Arrays.copyOf(sealed, sealed.length - 1000))).isInstanceOf(DecryptionException.class);
+        Path other = tmp.resolve("other.txt");
+        ageKeygen(other);
+        assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(identityLine(other))), sealed))
+                .isInstanceOf(DecryptionException.class);
+        assertThatThrownBy(() -> new AgeDataFormat(List.of("age1notakey"), List.of()))
+                .hasMessageContaining("AGE_RECIPIENTS");
+    }
+
+    /** Makes an identity file with the standard age-keygen; answers its public key. */
+    static String ageKeygen(Path file) throws Exception {
+        Process p = new ProcessBuilder("age-keygen", "-o", file.toString()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        return said.substring(said.indexOf("age1")).strip();
+    }
+
+    static String identityLine(Path file) throws Exception {
+        return Files.readAllLines(file).stream().filter(l -> l.startsWith("AGE-SECRET-KEY-")).findFirst().orElseThrow();
+    }
+}
