@@ -4,7 +4,9 @@ import io.github.cameld1backup.dump.SqlDump;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
+import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
+import java.util.function.Supplier;
 import io.github.cameld1backup.store.R2ClientFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import io.github.cameld1backup.schema.SchemaDiscovery;
@@ -37,7 +39,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
         // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target.
         settings.r2().ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
-        registry.bind("backupListing", new BackupListing(
-                () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class)));
+        Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
+        registry.bind("backupListing", new BackupListing(s3));
+        registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
     }
 }

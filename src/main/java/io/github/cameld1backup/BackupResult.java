@@ -13,9 +13,10 @@ public record BackupResult(String runId, String database, List<String> locations
     }
 
     public String summary() {
-        return String.format("Backed up %s: %d tables, %d rows, %s of SQL (%s stored) in %d requests, %.1f s -> %s",
-                database, tables, rows, humanBytes(sqlBytes), humanBytes(storedBytes), requests,
-                duration.toMillis() / 1000.0, String.join(", ", locations));
+        double seconds = Math.max(0.001, duration.toMillis() / 1000.0);
+        return String.format("Backed up %s: %d tables, %d rows, %s of SQL (%s stored) in %d requests, %.1f s (%.1f MB/s)"
+                        + " -> %s", database, tables, rows, humanBytes(sqlBytes), humanBytes(storedBytes), requests,
+                seconds, sqlBytes / 1e6 / seconds, String.join(", ", locations));
     }
 
     public static String humanBytes(long bytes) {

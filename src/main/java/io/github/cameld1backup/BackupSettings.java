@@ -93,6 +93,17 @@ public final class BackupSettings {
         return list("age.identity");
     }
 
+    /** How old an unfinished multipart upload of a backup must be before a run aborts it. */
+    public java.time.Duration abandonedUploadAge() {
+        String v = optional("backup.upload.abandoned.after").orElse("PT24H");
+        try {
+            return java.time.Duration.parse(v);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(describe("backup.upload.abandoned.after")
+                    + " must be an ISO-8601 duration such as PT24H, got '" + v + "'");
+        }
+    }
+
     /** R2 connection, present when R2 is a target. */
     public Optional<R2Settings> r2() {
         return targets.stream().anyMatch(t -> t.kind().equals(TargetSpec.R2)) ? Optional.of(r2Settings()) : Optional.empty();

@@ -226,6 +226,84 @@ class R2StoreTest {
         }
     }
 
+    /** The first upload attempt fails (a file sits where the target folder should be); the retry succeeds. */
+    @Test
+    void aFailedUploadIsRetriedFromTheStagedFileWithoutReadingD1Again() throws Exception {
+        Path db = Fixtures.create("schema_zoo", tmp);
+        String id = d1.addDatabase("retry", db);
+        Path target = tmp.resolve("target");
+        Files.writeString(target, "in the way"); // the folder cannot be created until this is gone
+        Path work = tmp.resolve("work");
+        Map<String, String> settings = Backups.d1(d1, id);
+        settings.put("backup.target", "file:" + target);
+        settings.put("backup.work.dir", work.toString());
+        settings.put("backup.upload.retries", "3");
+        settings.put("backup.upload.retry.delay", "1500");
+        Thread unblock = new Thread(() -> {
+            try {
+                while (!Files.isDirectory(work) || Files.list(work).noneMatch(p -> p.toString().endsWith(".gz"))) {
+                    Thread.sleep(5);
+                }
+                Thread.sleep(500); // past the first attempt, before the retry
+                Files.delete(target);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        unblock.start();
+        long before = d1.requests();
+        settings.put("backup.compression", "gzip");
+        BackupResult result = Backups.run(settings, tmp.resolve("unused"));
+        unblock.join();
+
+        assertThat(Path.of(result.location())).exists().startsWith(target);
+        // One name lookup, sqlite_master, one PRAGMA batch, one page per table (18): nothing read twice.
+        assertThat(d1.requests() - before).isEqualTo(3 + 18);
+    }
+
+    /** A backup JVM killed in the middle of a multipart upload leaves no object, and the next run clears its parts. */
+    @Test
+    void aRunKilledMidUploadLeavesNoBackup() throws Exception {
+        s3.createBucket("killed");
+        Path db = Fixtures.manyRows(tmp, "big", 1_200_000);
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), io.github.cameld1backup.cli.BackupCli.class.getName(),
+                "backup", "--source", "sqlite:" + db, "--target", "r2:killed", "--compression", "none")
+                .directory(Files.createDirectories(tmp.resolve("child")).toFile())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("R2_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
+        env.put("R2_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
+        env.put("R2_ENDPOINT", s3.endpoint());
+        env.put("BACKUP_UPLOAD_PART_SIZE", String.valueOf(5 * 1024 * 1024));
+        env.put("BACKUP_WORK_DIR", tmp.resolve("child-work").toString());
+        Process child = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (s3.multipartUploadsInProgress("killed") == 0 && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        boolean killed = child.isAlive();
+        child.destroyForcibly().waitFor();
+        assertThat(killed).as(() -> "child still running when its upload began: " + log(tmp.resolve("child.log"))).isTrue();
+        assertThat(s3.multipartUploadsInProgress("killed")).as("killed during its upload").isEqualTo(1);
+        assertThat(s3.keys("killed")).as("no object, no manifest").isEmpty();
+
+        Map<String, String> settings = s3.settings(Backups.sqlite(Fixtures.create("edge_values", tmp)));
+        settings.put("backup.target", "r2:killed");
+        settings.put("backup.upload.abandoned.after", "PT0S");
+        Backups.run(settings, tmp.resolve("unused"));
+        assertThat(s3.multipartUploadsInProgress("killed")).isZero();
+        assertThat(s3.keys("killed")).hasSize(2);
+    }
+
+    private static String log(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     private static byte[] gunzip(byte[] gz) throws Exception {
         try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
             return in.readAllBytes();
