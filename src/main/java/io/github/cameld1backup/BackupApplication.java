@@ -13,16 +13,49 @@ import org.apache.camel.main.Main;
  */
 public final class BackupApplication implements AutoCloseable {
 
+    /** Set by the run command: the HTTP API is served (needs TOTP_SECRET). */
+    static final String API = "backup.service.api";
+
     private final Main main;
 
     private BackupApplication(Main main) {
         this.main = main;
     }
 
+    /** Core routes only: for one-shot commands. */
     public static BackupApplication start(Map<String, String> overrides) throws Exception {
+        return start(configure(overrides));
+    }
+
+    /**
+     * The long-running service: schedule, run queue and (unless backup.api.enabled=false) the HTTP
+     * API on camel.server.port. Not started; {@code run()} it, or {@code start} it in tests.
+     */
+    public static Main service(Map<String, String> overrides) {
+        // Decided before start-up (it picks which routes load): an option, else the environment.
+        boolean api = !"false".equalsIgnoreCase(overrides.getOrDefault("backup.api.enabled",
+                System.getenv().getOrDefault("BACKUP_API_ENABLED", "true")));
+        Main main = configure(overrides);
+        // routes/*.camel.yaml reaches the subfolders too; the one-shot commands exclude these two.
+        main.addOverrideProperty("camel.main.routesExcludePattern", "**/*.disabled.camel.yaml"
+                + (api ? "" : ",**/routes/api/*.camel.yaml"));
+        main.addOverrideProperty("camel.server.enabled", String.valueOf(api));
+        main.addOverrideProperty(API, String.valueOf(api));
+        return main;
+    }
+
+    public static BackupApplication startService(Map<String, String> overrides) throws Exception {
+        return start(service(overrides));
+    }
+
+    private static Main configure(Map<String, String> overrides) {
         Main main = new Main();
         main.configure().addConfiguration(BackupBeans.class);
         overrides.forEach(main::addOverrideProperty);
+        return main;
+    }
+
+    private static BackupApplication start(Main main) throws Exception {
         try {
             main.start();
         } catch (Exception e) {

@@ -6,6 +6,11 @@ import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
+import io.github.cameld1backup.api.ApiResponses;
+import io.github.cameld1backup.api.BackupDownload;
+import io.github.cameld1backup.api.Health;
+import io.github.cameld1backup.api.JsonNotFound;
+import java.time.Clock;
 import java.util.function.Supplier;
 import io.github.cameld1backup.store.R2ClientFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -29,7 +34,10 @@ public class BackupBeans implements CamelConfiguration {
         BackupSettings settings = BackupSettings.resolve(properties::resolveProperty);
         Registry registry = context.getRegistry();
         registry.bind("backupSettings", settings);
-        registry.bind("backupLifecycle", new BackupLifecycle(settings));
+        settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
+        RunRegistry runs = new RunRegistry();
+        registry.bind("runRegistry", runs);
+        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
@@ -42,5 +50,13 @@ public class BackupBeans implements CamelConfiguration {
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
         registry.bind("backupListing", new BackupListing(s3));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
+        registry.bind("apiResponses", new ApiResponses());
+        registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
+                BackupListing.class), s3));
+        registry.bind("health", new Health(context, runs));
+        if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
+            registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
+            context.getManagementStrategy().addEventNotifier(new JsonNotFound());
+        }
     }
 }

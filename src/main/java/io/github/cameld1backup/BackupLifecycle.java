@@ -42,9 +42,11 @@ public class BackupLifecycle {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final BackupSettings settings;
+    private final RunRegistry registry;
 
-    public BackupLifecycle(BackupSettings settings) {
+    public BackupLifecycle(BackupSettings settings, RunRegistry registry) {
         this.settings = settings;
+        this.registry = registry;
     }
 
     /** Starts a run: the {@link BackupRun} goes into the exchange property {@value #RUN}. */
@@ -53,12 +55,14 @@ public class BackupLifecycle {
         SourceSpec source = settings.source();
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
+        spool.toFile().deleteOnExit(); // a run cut off by shutdown leaves no scratch behind
         OutputStream out = Files.newOutputStream(spool);
         String name = source.kind().equals(SourceSpec.SQLITE)
                 ? Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
                 : settings.databaseName().orElse(null);
         BackupRun run = new BackupRun(source, settings.targets(), settings.compression(), settings.encryption(), spool,
                 new SqlDumpWriter(out, settings.maxStatementBytes()), name);
+        run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
         exchange.setProperty(RUN, run);
         LOG.info("Backup {} of {} started", run.id(), source.describe());
     }
@@ -83,6 +87,7 @@ public class BackupLifecycle {
         Path staged = body instanceof java.io.File f && f.toPath().equals(run.spool())
                 ? run.spool()
                 : settings.workDirectory().resolve(run.spool().getFileName() + run.extension());
+        staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
                 exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
@@ -159,6 +164,7 @@ public class BackupLifecycle {
                 run.tablesDone(), run.rows(), run.writer().bytes(), run.manifest().storedBytes(), run.requests(),
                 Duration.between(run.startedAt(), Instant.now()));
         deleteScratch(run);
+        registry.finished(run.id(), result, null);
         LOG.info(result.summary());
         return result;
     }
@@ -174,6 +180,7 @@ public class BackupLifecycle {
                 // the spool is deleted below either way
             }
             deleteScratch(run);
+            registry.finished(run.id(), null, cause == null ? "unknown error" : rootMessage(cause));
         }
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : rootMessage(cause));
     }

@@ -18,7 +18,7 @@ public final class BackupRun {
     /** Sortable UTC time in backup names: 20261122T030000Z. */
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    private final String id = UUID.randomUUID().toString();
+    private String id = UUID.randomUUID().toString();
     private final Instant startedAt = Instant.now();
     private final SourceSpec source;
     private final List<TargetSpec> targets;
@@ -49,6 +49,10 @@ public final class BackupRun {
 
     public String id() {
         return id;
+    }
+
+    void id(String id) {
+        this.id = id;
     }
 
     public Instant startedAt() {

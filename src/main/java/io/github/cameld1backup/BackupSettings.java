@@ -68,6 +68,11 @@ public final class BackupSettings {
         return targets;
     }
 
+    /** The target that list, the API and restore read from: the first one configured. */
+    public TargetSpec primaryTarget() {
+        return targets.get(0);
+    }
+
     /** {@code gzip} or {@code none}. */
     public String compression() {
         return compression;
@@ -95,12 +100,35 @@ public final class BackupSettings {
 
     /** How old an unfinished multipart upload of a backup must be before a run aborts it. */
     public java.time.Duration abandonedUploadAge() {
-        String v = optional("backup.upload.abandoned.after").orElse("PT24H");
+        return duration("backup.upload.abandoned.after");
+    }
+
+    /** The TOTP generator for {@code TOTP_SECRET}, when one is set (checked at start-up). */
+    public Optional<io.github.cameld1backup.api.Totp> totp() {
+        return optional("totp.secret").map(secret -> new io.github.cameld1backup.api.Totp(
+                io.github.cameld1backup.api.Totp.decodeSecret(secret), optional("totp.algorithm").orElse("SHA1"),
+                positiveInt("totp.digits"), java.time.Duration.ofSeconds(positiveInt("totp.step")),
+                java.time.Clock.systemUTC()));
+    }
+
+    /** The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing. */
+    public io.github.cameld1backup.api.ApiGuard apiGuard(java.time.Clock clock) {
+        io.github.cameld1backup.api.Totp totp = totp().orElseThrow(() -> new IllegalArgumentException(
+                "TOTP_SECRET (totp.secret) is not set: the HTTP API needs a base32 TOTP secret (or set"
+                        + " BACKUP_API_ENABLED=false to run only the schedule)"));
+        return new io.github.cameld1backup.api.ApiGuard(totp, optional("backup.api.key").orElse(null),
+                list("backup.api.allow"), clock, positiveInt("backup.api.failures.per.client"),
+                duration("backup.api.failures.client.window"), positiveInt("backup.api.failures.total"),
+                duration("backup.api.failures.total.window"));
+    }
+
+    private java.time.Duration duration(String key) {
+        String v = optional(key).orElseThrow(() -> new IllegalArgumentException(describe(key) + " is not set"));
         try {
             return java.time.Duration.parse(v);
         } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException(describe("backup.upload.abandoned.after")
-                    + " must be an ISO-8601 duration such as PT24H, got '" + v + "'");
+            throw new IllegalArgumentException(describe(key) + " must be an ISO-8601 duration such as PT15M, got '"
+                    + v + "'");
         }
     }
 

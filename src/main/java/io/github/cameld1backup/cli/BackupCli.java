@@ -2,6 +2,7 @@ package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.store.Manifest;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The command line: each command starts the Camel context, does its work, and stops it. */
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
-        subcommands = {BackupCli.Backup.class, BackupCli.ListBackups.class})
+        subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.TotpCode.class})
 public class BackupCli {
 
     public static void main(String[] args) {
@@ -90,6 +91,36 @@ public class BackupCli {
             try (BackupApplication app = BackupApplication.start(options.overrides())) {
                 BackupResult result = app.backup();
                 spec.commandLine().getOut().println(result.summary());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "run", description = "Run the service: scheduled backups and the HTTP API, until stopped"
+            + " (SIGTERM lets a running backup finish).")
+    static class Run implements Callable<Integer> {
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            org.apache.camel.main.Main main = BackupApplication.service(options.overrides());
+            main.run();
+            return main.getExitCode();
+        }
+    }
+
+    @Command(name = "totp", description = "Print the current TOTP code for TOTP_SECRET (what a CI job sends to the API).")
+    static class TotpCode implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (BackupApplication app = BackupApplication.start(Map.of())) {
+                Totp totp = app.settings().totp().orElseThrow(() -> new IllegalArgumentException(
+                        "TOTP_SECRET (totp.secret) is not set"));
+                spec.commandLine().getOut().println(totp.now());
                 return 0;
             }
         }

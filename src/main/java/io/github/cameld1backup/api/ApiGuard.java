@@ -1,0 +1,135 @@
+package io.github.cameld1backup.api;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean that admits or refuses an API request: IP allow-list, then the failure budget, then the
+ * optional API key ({@code X-API-Key}), then a TOTP code as {@code Authorization: Bearer <code>},
+ * accepted once. Every refusal is an {@link ApiException}; nothing secret is ever logged.
+ */
+public class ApiGuard {
+
+    public static final String API_KEY_HEADER = "X-API-Key";
+    private static final Logger LOG = LoggerFactory.getLogger(ApiGuard.class);
+
+    private final Totp totp;
+    private final byte[] apiKey;
+    private final List<Cidr> allowed;
+    private final FailureBudget failures;
+    private final Pattern bearer;
+    private long lastAcceptedStep = Long.MIN_VALUE;
+
+    public ApiGuard(Totp totp, String apiKey, List<String> allowList, Clock clock, int failuresPerClient,
+                    Duration clientWindow, int failuresOverall, Duration overallWindow) {
+        this.totp = totp;
+        this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
+        this.allowed = allowList.stream().map(Cidr::parse).toList();
+        this.failures = new FailureBudget(clock, failuresPerClient, clientWindow, failuresOverall, overallWindow);
+        this.bearer = Pattern.compile("Bearer (\\d{" + totp.digits() + "})");
+    }
+
+    /** For requests that start work or read backups: the full check, TOTP included. */
+    public void authorize(Exchange exchange) {
+        String client = admit(exchange);
+        String authorization = exchange.getMessage().getHeader("Authorization", String.class);
+        var m = authorization == null || authorization.length() > 64 ? null : bearer.matcher(authorization);
+        if (m == null || !m.matches()) {
+            refuse(client, "Authorization must be 'Bearer <" + totp.digits() + "-digit TOTP code>'");
+        }
+        OptionalLong step = totp.match(m.group(1));
+        if (step.isEmpty()) {
+            refuse(client, "invalid or expired code");
+        }
+        synchronized (this) {
+            // A code is good once: its step must be newer than the last accepted one.
+            if (step.getAsLong() <= lastAcceptedStep) {
+                refuse(client, "code already used; wait for the next one");
+            }
+            lastAcceptedStep = step.getAsLong();
+        }
+    }
+
+    /** For requests that read a run's status by its unguessable id: allow-list and API key only. */
+    public String admit(Exchange exchange) {
+        String client = clientAddress(exchange);
+        if (!allowed.isEmpty() && allowed.stream().noneMatch(c -> c.contains(client))) {
+            throw new ApiException(403, "client address not allowed");
+        }
+        long wait = failures.retryAfter(client);
+        if (wait > 0) {
+            throw new ApiException(429, "too many failed attempts; try again later", Map.of(), wait);
+        }
+        if (apiKey != null) {
+            String given = exchange.getMessage().getHeader(API_KEY_HEADER, String.class);
+            if (given == null || !MessageDigest.isEqual(apiKey, given.getBytes(StandardCharsets.UTF_8))) {
+                refuse(client, "missing or wrong " + API_KEY_HEADER);
+            }
+        }
+        return client;
+    }
+
+    private void refuse(String client, String why) {
+        failures.fail(client);
+        LOG.warn("Refused an API request from {}: {}", client, why);
+        throw new ApiException(401, why);
+    }
+
+    static String clientAddress(Exchange exchange) {
+        Object address = exchange.getMessage().getHeader("CamelVertxPlatformHttpRemoteAddress");
+        if (address instanceof io.vertx.core.net.SocketAddress socket && socket.hostAddress() != null) {
+            return socket.hostAddress();
+        }
+        return address == null ? "unknown" : address.toString();
+    }
+
+    /** An address range such as 10.0.0.0/8 or 2001:db8::/32, or a single address. */
+    record Cidr(byte[] network, int bits) {
+        static Cidr parse(String text) {
+            String[] parts = text.trim().split("/", 2);
+            try {
+                byte[] address = InetAddress.getByName(parts[0]).getAddress();
+                int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : address.length * 8;
+                if (!parts[0].matches("[0-9a-fA-F:.]+") || bits < 0 || bits > address.length * 8) {
+                    throw new IllegalArgumentException();
+                }
+                return new Cidr(address, bits);
+            } catch (UnknownHostException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("BACKUP_API_ALLOW (backup.api.allow) must list addresses or ranges"
+                        + " such as 203.0.113.7 or 10.0.0.0/8, got '" + text + "'");
+            }
+        }
+
+        boolean contains(String host) {
+            if (!host.matches("[0-9a-fA-F:.]+")) {
+                return false; // only address literals: never a name lookup
+            }
+            try {
+                byte[] a = InetAddress.getByName(host).getAddress();
+                if (a.length != network.length) {
+                    return false;
+                }
+                for (int i = 0; i < bits; i++) {
+                    int mask = 0x80 >> (i % 8);
+                    if ((a[i / 8] & mask) != (network[i / 8] & mask)) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.github.cameld1backup.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bean that writes every API answer as JSON with a clear message. Request headers are dropped
+ * first, so nothing a client sent (codes, keys) is echoed back, and no stack trace ever leaves.
+ */
+public class ApiResponses {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiResponses.class);
+    private final ObjectMapper json = new ObjectMapper();
+
+    public void ok(Exchange exchange) throws JsonProcessingException {
+        respond(exchange, 200, exchange.getMessage().getBody());
+    }
+
+    public void accepted(Exchange exchange) throws JsonProcessingException {
+        String id = exchange.getMessage().getHeader(io.github.cameld1backup.RunRegistry.RUN_ID, String.class);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("state", "queued");
+        body.put("status", "/api/backup/runs/" + id);
+        respond(exchange, 202, body);
+        exchange.getMessage().setHeader("Location", "/api/backup/runs/" + id);
+    }
+
+    /** onException: an {@link ApiException} as its status; anything else as a 500 without detail. */
+    public void error(Exchange exchange) throws JsonProcessingException {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException) {
+                e = t; // bean expressions wrap it
+                break;
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        int status = 500;
+        long retryAfter = 0;
+        if (e instanceof ApiException api) {
+            status = api.status();
+            retryAfter = api.retryAfterSeconds();
+            body.put("error", api.getMessage());
+            body.putAll(api.details());
+        } else {
+            LOG.error("API request failed", e);
+            body.put("error", "internal error; see the server log");
+        }
+        body.put("status", status);
+        respond(exchange, status, body);
+        if (retryAfter > 0) {
+            exchange.getMessage().setHeader("Retry-After", String.valueOf(retryAfter));
+        }
+    }
+
+    private void respond(Exchange exchange, int status, Object body) throws JsonProcessingException {
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setHeader("Cache-Control", "no-store");
+        m.setBody(json.writeValueAsString(body));
+    }
+}

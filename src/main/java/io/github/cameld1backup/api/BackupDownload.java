@@ -1,0 +1,71 @@
+package io.github.cameld1backup.api;
+
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.store.BackupListing;
+import io.github.cameld1backup.store.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.Message;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+
+/**
+ * Bean behind {@code GET /api/backup/{name}}: only a name that is a backup of this target (it has
+ * a manifest) is served; anything else (paths, encodings, other prefixes) is 400 or 404.
+ */
+public class BackupDownload {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}\\.sql(\\.gz)?(\\.enc|\\.age)?");
+
+    private final BackupSettings settings;
+    private final BackupListing listing;
+    private final Supplier<S3Client> s3;
+
+    public BackupDownload(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3) {
+        this.settings = settings;
+        this.listing = listing;
+        this.s3 = s3;
+    }
+
+    public void validateName(@Header("name") String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
+            throw new ApiException(400, "not a backup name");
+        }
+    }
+
+    public void stream(@Header("name") String name, Exchange exchange) throws IOException {
+        validateName(name);
+        TargetSpec target = settings.targets().get(0);
+        boolean known = listing.list(target).stream().map(Manifest::object).anyMatch(name::equals);
+        if (!known) {
+            throw new ApiException(404, "no such backup");
+        }
+        InputStream body;
+        long length;
+        if (target.kind().equals(TargetSpec.FILE)) {
+            Path file = Path.of(target.location()).resolve(name);
+            length = Files.size(file);
+            body = Files.newInputStream(file);
+        } else {
+            var response = s3.get().getObject(GetObjectRequest.builder().bucket(target.location())
+                    .key(target.prefix() + name).build());
+            length = response.response().contentLength();
+            body = response;
+        }
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, name.endsWith(".sql") ? "application/sql"
+                : name.endsWith(".gz") ? "application/gzip" : "application/octet-stream");
+        m.setHeader(Exchange.CONTENT_LENGTH, length);
+        m.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        m.setBody(body);
+    }
+}

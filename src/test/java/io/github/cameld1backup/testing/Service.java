@@ -1,0 +1,131 @@
+package io.github.cameld1backup.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.BackupApplication;
+import io.github.cameld1backup.api.Totp;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The run mode, started in-process with the HTTP API on a free port of 127.0.0.1. */
+public final class Service implements AutoCloseable {
+
+    public static final String SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    public static final int STEP_SECONDS = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BackupApplication app;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final Totp totp = new Totp(Totp.decodeSecret(SECRET), "SHA1", 6, Duration.ofSeconds(STEP_SECONDS),
+            Clock.systemUTC());
+    private long lastStep = Long.MIN_VALUE;
+
+    public record Answer(int status, JsonNode json, Map<String, java.util.List<String>> headers, byte[] body) {
+    }
+
+    public Service(Map<String, String> settings) throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("camel.server.port", String.valueOf(port));
+        all.put("camel.server.host", "127.0.0.1");
+        all.put("totp.secret", SECRET);
+        all.put("totp.step", String.valueOf(STEP_SECONDS));
+        all.putIfAbsent("backup.cron", "0 0 3 1 1 ? 2099"); // not during a test unless asked
+        app = BackupApplication.startService(all);
+    }
+
+    public BackupApplication app() {
+        return app;
+    }
+
+    /** A code never used before: waits for the next time step when the current one was spent. */
+    public synchronized String freshCode() throws InterruptedException {
+        while (totp.currentStep() <= lastStep) {
+            Thread.sleep(50);
+        }
+        lastStep = totp.currentStep();
+        return totp.codeAt(lastStep);
+    }
+
+    public Totp totp() {
+        return totp;
+    }
+
+    public Answer call(String method, String path, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        headers.forEach(b::header);
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return answer(r.statusCode(), r.headers().map(), r.body());
+    }
+
+    /** A request sent from another loopback address (127.0.0.2, ...), as a different client. */
+    public Answer callFrom(String sourceAddress, String method, String path, Map<String, String> headers) throws IOException {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(sourceAddress), 0));
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+            StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: close\r\nContent-Length: 0\r\n");
+            headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+            req.append("\r\n");
+            OutputStream out = s.getOutputStream();
+            out.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String raw = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            int status = Integer.parseInt(raw.substring(9, 12));
+            String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+            if (raw.toLowerCase().contains("transfer-encoding: chunked")) {
+                body = dechunk(body);
+            }
+            return answer(status, Map.of(), body.getBytes(StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    private static String dechunk(String chunked) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < chunked.length()) {
+            int eol = chunked.indexOf("\r\n", i);
+            int size = Integer.parseInt(chunked.substring(i, eol).trim(), 16);
+            if (size == 0) {
+                break;
+            }
+            out.append(chunked, eol + 2, eol + 2 + size);
+            i = eol + 2 + size + 2;
+        }
+        return out.toString();
+    }
+
+    private static Answer answer(int status, Map<String, java.util.List<String>> headers, byte[] body) {
+        JsonNode json = null;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException ignored) {
+            // not JSON (a download); callers check
+        }
+        return new Answer(status, json, headers, body);
+    }
+
+    @Override
+    public void close() {
+        app.close();
+    }
+}
