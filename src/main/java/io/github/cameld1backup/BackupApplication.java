@@ -1,5 +1,8 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.restore.RestoreResult;
+import io.github.cameld1backup.restore.RestoreSteps;
+import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.Manifest;
 import java.util.List;
 import java.util.Map;
@@ -85,9 +88,24 @@ public final class BackupApplication implements AutoCloseable {
         return request("direct:list-backups", target == null ? settings().targets().get(0) : target, List.class);
     }
 
+    /** Restores a backup (a file, or a name in the first target) into {@code sqlite:PATH} or {@code d1}. */
+    public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom) throws Exception {
+        return request("direct:restore", backup, RestoreResult.class, Map.of(RestoreSteps.TO, to,
+                RestoreSteps.REPLACE, replace, RestoreSteps.RESUME_FROM, resumeFrom));
+    }
+
+    /** Loads a backup into a scratch database and checks it against its manifest. */
+    public Verifier.Report verify(String backup) throws Exception {
+        return request("direct:verify", backup, Verifier.Report.class, Map.of());
+    }
+
     private <T> T request(String uri, Object body, Class<T> type) throws Exception {
+        return request(uri, body, type, Map.of());
+    }
+
+    private <T> T request(String uri, Object body, Class<T> type, Map<String, Object> headers) throws Exception {
         try {
-            return main.getCamelTemplate().requestBody(uri, body, type);
+            return main.getCamelTemplate().requestBodyAndHeaders(uri, body, headers, type);
         } catch (CamelExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }

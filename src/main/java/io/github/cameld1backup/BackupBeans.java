@@ -4,6 +4,8 @@ import io.github.cameld1backup.dump.SqlDump;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
+import io.github.cameld1backup.restore.RestoreSteps;
+import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.api.ApiResponses;
@@ -54,6 +56,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
                 BackupListing.class), s3));
         registry.bind("health", new Health(context, runs));
+        registry.bind("restoreSteps", new RestoreSteps(settings, s3));
+        registry.bind("verifier", new Verifier(settings.workDirectory()));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
             registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());

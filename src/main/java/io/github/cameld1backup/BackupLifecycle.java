@@ -38,6 +38,8 @@ public class BackupLifecycle {
 
     public static final String RUN = "backupRun";
     public static final String TARGET = "backupTarget";
+    /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
+    public static final String D1_DATABASE = "d1DatabaseId";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -64,6 +66,7 @@ public class BackupLifecycle {
                 new SqlDumpWriter(out, settings.maxStatementBytes()), name);
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
         exchange.setProperty(RUN, run);
+        exchange.setProperty(D1_DATABASE, source.location()); // the D1 routes address this database
         LOG.info("Backup {} of {} started", run.id(), source.describe());
     }
 
@@ -104,7 +107,10 @@ public class BackupLifecycle {
                 Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), run.tableRows(), run.rows(),
                 run.schema().hash(), run.writer().bytes(), Files.size(staged),
                 HexFormat.of().formatHex(sha256.digest()), run.compression(),
-                new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? settings.ageRecipients() : null));
+                new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? settings.ageRecipients() : null),
+                run.verification() == null ? null : new Manifest.Verification(run.verification().ok(),
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
+                        .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()));
         run.staged(staged, manifest);
     }
 

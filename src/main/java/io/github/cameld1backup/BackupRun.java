@@ -32,9 +32,11 @@ public final class BackupRun {
     private String databaseName;
     private Schema schema;
     private long requests;
+    private int tablesDone;
     private String objectName;
     private Path staged;
     private Manifest manifest;
+    private io.github.cameld1backup.restore.Verifier.Report verification;
 
     BackupRun(SourceSpec source, List<TargetSpec> targets, String compression, String encryption, Path spool,
               SqlDumpWriter writer, String databaseName) {
@@ -103,8 +105,12 @@ public final class BackupRun {
         this.schema = schema;
     }
 
-    public void tableDone(String table, long rows) {
-        tableRows.put(table, rows);
+    /** A table finished; {@code rows} is null for tables whose rows are not copied (rebuilt full-text indexes). */
+    public void tableDone(String table, Long rows) {
+        tablesDone++;
+        if (rows != null) {
+            tableRows.put(table, rows);
+        }
     }
 
     public Map<String, Long> tableRows() {
@@ -112,7 +118,7 @@ public final class BackupRun {
     }
 
     public int tablesDone() {
-        return tableRows.size();
+        return tablesDone;
     }
 
     public long rows() {
@@ -147,6 +153,19 @@ public final class BackupRun {
 
     public String objectName() {
         return objectName;
+    }
+
+    /** The object's name once chosen, else what it will start with. */
+    public String objectNameOrBase() {
+        return objectName != null ? objectName : baseName() + extension();
+    }
+
+    public void verification(io.github.cameld1backup.restore.Verifier.Report report) {
+        this.verification = report;
+    }
+
+    public io.github.cameld1backup.restore.Verifier.Report verification() {
+        return verification;
     }
 
     void objectName(String name) {

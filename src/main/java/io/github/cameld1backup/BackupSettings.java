@@ -132,6 +132,23 @@ public final class BackupSettings {
         }
     }
 
+    /** The D1 database a restore writes to: a setting of its own, so a restore never lands on the backup's source by accident. */
+    public String restoreD1DatabaseId() {
+        require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id");
+        require("cloudflare.api.token", Pattern.compile("\\S+"), "an API token with D1 edit permission");
+        String id = require("restore.d1.database.id", UUID, "the UUID of the D1 database to restore into (its own"
+                + " setting, not D1_DATABASE_ID)");
+        return id.toLowerCase(Locale.ROOT);
+    }
+
+    public int restoreRequestBytes() {
+        return positiveInt("restore.d1.request.bytes");
+    }
+
+    public int restoreRequestStatements() {
+        return positiveInt("restore.d1.request.statements");
+    }
+
     /** R2 connection, present when R2 is a target. */
     public Optional<R2Settings> r2() {
         return targets.stream().anyMatch(t -> t.kind().equals(TargetSpec.R2)) ? Optional.of(r2Settings()) : Optional.empty();

@@ -3,13 +3,13 @@ package io.github.cameld1backup.api;
 import io.github.cameld1backup.BackupSettings;
 import io.github.cameld1backup.TargetSpec;
 import io.github.cameld1backup.store.BackupListing;
+import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
@@ -22,8 +22,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
  */
 public class BackupDownload {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}\\.sql(\\.gz)?(\\.enc|\\.age)?");
-
     private final BackupSettings settings;
     private final BackupListing listing;
     private final Supplier<S3Client> s3;
@@ -35,7 +33,7 @@ public class BackupDownload {
     }
 
     public void validateName(@Header("name") String name) {
-        if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
+        if (!BackupNames.valid(name)) {
             throw new ApiException(400, "not a backup name");
         }
     }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** The command line: each command starts the Camel context, does its work, and stops it. */
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
-        subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.TotpCode.class})
+        subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.Restore.class,
+                BackupCli.Verify.class, BackupCli.TotpCode.class})
 public class BackupCli {
 
     public static void main(String[] args) {
@@ -107,6 +108,62 @@ public class BackupCli {
             org.apache.camel.main.Main main = BackupApplication.service(options.overrides());
             main.run();
             return main.getExitCode();
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a backup (a file, or a backup name in the target) into SQLite or D1.")
+    static class Restore implements Callable<Integer> {
+        @CommandLine.Parameters(paramLabel = "BACKUP", description = "A backup file, or the name of a backup in the target.")
+        String backup;
+
+        @Option(names = "--to", required = true, paramLabel = "sqlite:PATH|d1",
+                description = "Where to restore; d1 means the database RESTORE_D1_DATABASE_ID.")
+        String to;
+
+        @Option(names = "--replace", description = "Drop what the backup recreates, instead of requiring an empty target.")
+        boolean replace;
+
+        @Option(names = "--resume-from", paramLabel = "N", defaultValue = "1",
+                description = "D1: start at statement N (a failed restore says which).")
+        long resumeFrom;
+
+        @Option(names = "--target", paramLabel = "TARGET", description = "Where to look up a backup name.")
+        String target;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> overrides = new LinkedHashMap<>();
+            put(overrides, "backup.target", target);
+            try (BackupApplication app = BackupApplication.start(overrides)) {
+                spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom).summary());
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "verify", description = "Check that a backup restores and matches its manifest; exit 1 if not.")
+    static class Verify implements Callable<Integer> {
+        @CommandLine.Parameters(paramLabel = "BACKUP", description = "A backup file, or the name of a backup in the target.")
+        String backup;
+
+        @Option(names = "--target", paramLabel = "TARGET", description = "Where to look up a backup name.")
+        String target;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> overrides = new LinkedHashMap<>();
+            put(overrides, "backup.target", target);
+            try (BackupApplication app = BackupApplication.start(overrides)) {
+                var report = app.verify(backup);
+                spec.commandLine().getOut().println(report.summary());
+                return report.ok() ? 0 : 1;
+            }
         }
     }
 

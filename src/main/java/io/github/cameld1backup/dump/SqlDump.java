@@ -66,7 +66,9 @@ public class SqlDump {
 
     public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         dump.inserts().flush();
-        run.tableDone(dump.cursor().table().name(), dump.cursor().rows());
+        Table table = dump.cursor().table();
+        // Rebuilt or contentless full-text tables hold no rows of their own to count.
+        run.tableDone(table.name(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
         LOG.info("Table {} ({} of {}): {} rows in {} pages", dump.cursor().table().name(), run.tablesDone(),
                 run.schema().tables().size(), dump.cursor().rows(), dump.cursor().pages());
     }

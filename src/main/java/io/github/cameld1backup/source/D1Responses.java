@@ -35,6 +35,20 @@ public class D1Responses {
         return out;
     }
 
+    /** Answer of {@code /query}: the rows of the last statement, as column-name maps. */
+    public List<java.util.Map<String, Object>> queryRows(Exchange exchange) throws IOException {
+        JsonNode result = envelope(exchange).result();
+        List<java.util.Map<String, Object>> rows = new ArrayList<>();
+        if (result.size() > 0) {
+            for (JsonNode row : result.get(result.size() - 1).path("results")) {
+                java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+                row.fields().forEachRemaining(f -> values.put(f.getKey(), value(f.getValue())));
+                rows.add(values);
+            }
+        }
+        return rows;
+    }
+
     /** Answer of {@code GET /database/{id}}: the database's name. */
     public String databaseName(Exchange exchange) throws IOException {
         return envelope(exchange).result().path("name").asText();

@@ -28,12 +28,17 @@ public record Manifest(
         long storedBytes,
         String sha256,
         String compression,
-        Encryption encryption) {
+        Encryption encryption,
+        Verification verification) {
 
     public static final int FORMAT_VERSION = 1;
     public static final String SUFFIX = ".manifest.json";
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    /** Set when the backup verified itself (backup.verify): it restored, passed integrity and matched. */
+    public record Verification(boolean ok, String checkedAt, List<String> checks) {
+    }
+
     public record Database(String source, String id, String name) {
     }
 

@@ -65,6 +65,9 @@ public final class D1Emulator implements AutoCloseable {
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final List<Executed> log = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.LongPredicate failing = n -> false;
+    private volatile int failStatus = 500;
+    private volatile String failMessage = "D1 DB is overloaded. Requests queued for too long.";
 
     /** One statement the emulator ran, with what it billed. */
     public record Executed(String databaseId, String sql, long rowsRead) {
@@ -100,6 +103,17 @@ public final class D1Emulator implements AutoCloseable {
         return id;
     }
 
+    /** Fault injection: requests whose number (counted from 1 since the last reset) matches fail. */
+    public void failRequests(java.util.function.LongPredicate which, int status, String message) {
+        failing = which;
+        failStatus = status;
+        failMessage = message;
+    }
+
+    public void stopFailing() {
+        failing = n -> false;
+    }
+
     public long requests() {
         return requests.get();
     }
@@ -126,8 +140,13 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange http) throws IOException {
-        requests.incrementAndGet();
+        long number = requests.incrementAndGet();
         try (http) {
+            if (failing.test(number)) {
+                http.getRequestBody().readAllBytes();
+                fail(http, failStatus, 7500, failMessage);
+                return;
+            }
             Matcher m = PATH.matcher(http.getRequestURI().getPath());
             if (!m.matches()) {
                 fail(http, 404, 7000, "No route for that URI");

@@ -1,0 +1,216 @@
+package io.github.cameld1backup.restore;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.sql.SqlScript;
+import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.store.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.StreamCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/**
+ * Bean for restore and verify: fetches a backup (a local file, or a name in the primary target),
+ * checks it against its manifest, and after the data formats have decrypted (authenticated) and
+ * decompressed it, loads it into SQLite or D1.
+ */
+public class RestoreSteps {
+
+    public static final String RUN = "restoreRun";
+    /** Options, as headers of the restore request. */
+    public static final String TO = "RestoreTo";
+    public static final String REPLACE = "RestoreReplace";
+    public static final String RESUME_FROM = "RestoreResumeFrom";
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreSteps.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BackupSettings settings;
+    private final Supplier<S3Client> s3;
+
+    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3) {
+        this.settings = settings;
+        this.s3 = s3;
+    }
+
+    /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
+    public void fetch(@Body String backup, Exchange exchange) throws Exception {
+        Path local = Path.of(backup);
+        Path file;
+        Manifest manifest = null;
+        boolean downloaded = false;
+        String name;
+        if (Files.isRegularFile(local)) {
+            file = local.toAbsolutePath();
+            name = file.getFileName().toString();
+            Path m = file.resolveSibling(name + Manifest.SUFFIX);
+            manifest = Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
+        } else {
+            if (!BackupNames.valid(backup)) {
+                throw new IllegalArgumentException("no such file, and not a backup name: " + backup);
+            }
+            name = backup;
+            TargetSpec target = settings.primaryTarget();
+            if (target.kind().equals(TargetSpec.FILE)) {
+                file = Path.of(target.location(), name);
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException("no backup " + name + " in " + target.describe());
+                }
+                Path m = file.resolveSibling(name + Manifest.SUFFIX);
+                manifest = Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
+            } else {
+                Files.createDirectories(settings.workDirectory());
+                file = Files.createTempFile(settings.workDirectory(), "restore-", "-" + name);
+                file.toFile().deleteOnExit();
+                downloaded = true;
+                try {
+                    Files.delete(file);
+                    s3.get().getObject(GetObjectRequest.builder().bucket(target.location()).key(target.prefix() + name)
+                            .build(), ResponseTransformer.toFile(file));
+                    manifest = JSON.readValue(s3.get().getObjectAsBytes(GetObjectRequest.builder().bucket(target.location())
+                            .key(target.prefix() + name + Manifest.SUFFIX).build()).asByteArray(), Manifest.class);
+                } catch (NoSuchKeyException e) {
+                    if (!Files.exists(file)) {
+                        throw new IllegalArgumentException("no backup " + name + " in " + target.describe());
+                    }
+                }
+            }
+        }
+        String sha256 = sha256(file);
+        RestoreRun run = new RestoreRun(name, file, downloaded, manifest, sha256);
+        exchange.setProperty(RUN, run);
+        if (manifest != null && !sha256.equals(manifest.sha256())) {
+            throw new RestoreException("the stored object " + name + " does not match its manifest (SHA-256 differs):"
+                    + " it was altered or cut short; nothing was restored");
+        }
+        exchange.getMessage().setBody(file.toFile());
+    }
+
+    /** Body: the plain SQL (authenticated and decompressed by now). */
+    public RestoreResult load(@Body Object sql, @ExchangeProperty(RUN) RestoreRun run, Exchange exchange) throws Exception {
+        String to = exchange.getMessage().getHeader(TO, String.class);
+        boolean replace = exchange.getMessage().getHeader(REPLACE, false, Boolean.class);
+        long resumeFrom = exchange.getMessage().getHeader(RESUME_FROM, 1L, Long.class);
+        Instant start = Instant.now();
+        List<CreatedObject> created = replace ? created(open(sql, exchange)) : List.of();
+        RestoreResult result;
+        if (to != null && to.toLowerCase().startsWith("sqlite:") && to.length() > 7) {
+            Path db = Path.of(to.substring(7)).toAbsolutePath();
+            if (resumeFrom > 1) {
+                throw new IllegalArgumentException("--resume-from is for D1: a SQLite restore is all or nothing");
+            }
+            long n = new SqliteLoader().load(open(sql, exchange), db, replace, created);
+            result = new RestoreResult(run.name(), "sqlite:" + db, n, 0, Duration.between(start, Instant.now()));
+        } else if ("d1".equalsIgnoreCase(to)) {
+            String database = settings.restoreD1DatabaseId();
+            ProducerTemplate template = exchange.getContext().createProducerTemplate();
+            D1Loader.Sender sender = statements -> execute(template, database, statements);
+            List<String> before = new ArrayList<>();
+            if (resumeFrom <= 1) {
+                List<Map<String, Object>> existing = execute(template, database, List.of(
+                        "SELECT type || ' ' || name AS object FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                                + " AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'"));
+                if (!existing.isEmpty()) {
+                    if (!replace) {
+                        throw new RestoreException("the target D1 database is not empty (" + existing.size()
+                                + " objects, e.g. " + existing.get(0).get("object") + "): restore into an empty database,"
+                                + " or give --replace to drop what the backup recreates");
+                    }
+                    before.addAll(SqliteLoader.dropsFor(created));
+                }
+            }
+            D1Loader loader = new D1Loader(sender, settings.restoreRequestBytes(), settings.restoreRequestStatements(),
+                    settings.maxStatementBytes());
+            long n = loader.load(open(sql, exchange), resumeFrom, before, LOG::info);
+            result = new RestoreResult(run.name(), "d1:" + database, n - resumeFrom + 1, loader.requests(),
+                    Duration.between(start, Instant.now()));
+        } else {
+            throw new IllegalArgumentException("--to must be sqlite:PATH or d1, got '" + to + "'");
+        }
+        cleanup(run);
+        LOG.info(result.summary());
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> execute(ProducerTemplate template, String database, List<String> statements) {
+        Exchange answer = template.send("direct:d1-execute", e -> {
+            e.setProperty("d1DatabaseId", database);
+            e.getMessage().setBody(new io.github.cameld1backup.source.SqlBatch(statements));
+        });
+        if (answer.getException() != null) {
+            throw answer.getException() instanceof RuntimeException r ? r : new IllegalStateException(answer.getException());
+        }
+        return answer.getMessage().getBody(List.class);
+    }
+
+    /** Error path of restore and verify: remove a downloaded copy. */
+    public void failed(Exchange exchange) {
+        RestoreRun run = exchange.getProperty(RUN, RestoreRun.class);
+        if (run != null) {
+            cleanup(run);
+        }
+    }
+
+    static void cleanup(RestoreRun run) {
+        if (run.downloaded()) {
+            try {
+                Files.deleteIfExists(run.file());
+            } catch (IOException e) {
+                LOG.warn("Could not delete {}: {}", run.file(), e.getMessage());
+            }
+        }
+    }
+
+    /** The decoded SQL, readable again from the start (a spooled stream cache or a file). */
+    static InputStream open(Object sql, Exchange exchange) throws IOException {
+        if (sql instanceof StreamCache cache) {
+            cache.reset();
+        }
+        if (sql instanceof java.io.File f) {
+            return Files.newInputStream(f.toPath());
+        }
+        return exchange.getContext().getTypeConverter().convertTo(InputStream.class, exchange, sql);
+    }
+
+    static List<CreatedObject> created(InputStream sql) {
+        List<CreatedObject> out = new ArrayList<>();
+        SqlScript script = new SqlScript(new InputStreamReader(sql, StandardCharsets.UTF_8));
+        script.forEachRemaining(s -> CreatedObject.of(s).ifPresent(out::add));
+        return out;
+    }
+
+    static String sha256(Path file) throws Exception {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

@@ -1,0 +1,16 @@
+package io.github.cameld1backup.store;
+
+import java.util.regex.Pattern;
+
+/** What a backup's object name may look like: {@code <database>-<time>[_n].sql[.gz][.enc|.age]}, nothing else. */
+public final class BackupNames {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}\\.sql(\\.gz)?(\\.enc|\\.age)?");
+
+    private BackupNames() {
+    }
+
+    public static boolean valid(String name) {
+        return name != null && NAME.matcher(name).matches() && !name.contains("..");
+    }
+}
