@@ -1,0 +1,24 @@
+package io.github.cameld1backup.bench;
+
+import io.github.cameld1backup.testing.D1Emulator;
+import java.nio.file.Path;
+
+/**
+ * The D1 emulator in a process of its own for benchmarks: serves each SQLite file given as a
+ * database; prints the base URL, then one database id per file; on stdin EOF prints its request
+ * count and exits.
+ */
+public final class D1EmulatorMain {
+
+    public static void main(String[] args) throws Exception {
+        try (D1Emulator d1 = new D1Emulator()) {
+            System.out.println(d1.baseUrl());
+            for (String file : args) {
+                System.out.println(d1.addDatabase(Path.of(file).getFileName().toString(), Path.of(file)));
+            }
+            System.out.flush();
+            System.in.readAllBytes();
+            System.out.println("requests " + d1.requests());
+        }
+    }
+}
