@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -229,13 +228,5 @@ public class BackupLifecycle {
     static String toolVersion() {
         String v = BackupLifecycle.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
-    }
-
-    static {
-        try {
-            MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }

@@ -73,6 +73,19 @@ public class BackupCli {
         }
     }
 
+    /** The --target of the commands that read stored backups. */
+    static class TargetOption {
+        @Option(names = "--target", paramLabel = "TARGET",
+                description = "Where the backups are (default: the first configured target).")
+        String target;
+
+        Map<String, String> overrides() {
+            Map<String, String> overrides = new LinkedHashMap<>();
+            put(overrides, "backup.target", target);
+            return overrides;
+        }
+    }
+
     static void put(Map<String, String> overrides, String key, String value) {
         if (value != null) {
             overrides.put(key, value);
@@ -127,17 +140,15 @@ public class BackupCli {
                 description = "D1: start at statement N (a failed restore says which).")
         long resumeFrom;
 
-        @Option(names = "--target", paramLabel = "TARGET", description = "Where to look up a backup name.")
-        String target;
+        @CommandLine.Mixin
+        TargetOption target = new TargetOption();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> overrides = new LinkedHashMap<>();
-            put(overrides, "backup.target", target);
-            try (BackupApplication app = BackupApplication.start(overrides)) {
+            try (BackupApplication app = BackupApplication.start(target.overrides())) {
                 spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom).summary());
                 return 0;
             }
@@ -149,17 +160,15 @@ public class BackupCli {
         @CommandLine.Parameters(paramLabel = "BACKUP", description = "A backup file, or the name of a backup in the target.")
         String backup;
 
-        @Option(names = "--target", paramLabel = "TARGET", description = "Where to look up a backup name.")
-        String target;
+        @CommandLine.Mixin
+        TargetOption target = new TargetOption();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> overrides = new LinkedHashMap<>();
-            put(overrides, "backup.target", target);
-            try (BackupApplication app = BackupApplication.start(overrides)) {
+            try (BackupApplication app = BackupApplication.start(target.overrides())) {
                 var report = app.verify(backup);
                 spec.commandLine().getOut().println(report.summary());
                 return report.ok() ? 0 : 1;
@@ -185,18 +194,15 @@ public class BackupCli {
 
     @Command(name = "list", description = "List the backups of a target from their manifests, newest first.")
     static class ListBackups implements Callable<Integer> {
-        @Option(names = "--target", paramLabel = "TARGET",
-                description = "The target to list (default: the first configured target).")
-        String target;
+        @CommandLine.Mixin
+        TargetOption target = new TargetOption();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> overrides = new LinkedHashMap<>();
-            put(overrides, "backup.target", target);
-            try (BackupApplication app = BackupApplication.start(overrides)) {
+            try (BackupApplication app = BackupApplication.start(target.overrides())) {
                 List<Manifest> backups = app.list(null);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-48s %-24s %7s %10s %10s %-11s%n", "BACKUP", "STARTED", "TABLES", "ROWS", "SIZE", "ENCRYPTION");

@@ -108,7 +108,7 @@ public final class TableCursor {
             out.add(table.writesRowid() || table.withoutRowid() ? literals : literals.subList(keyColumns, literals.size()));
         }
         if (!page.rows().isEmpty()) {
-            List<String> last = page.rows().isEmpty() ? null : literalsOf(page.rows().get(page.rows().size() - 1));
+            List<String> last = literalsOf(page.rows().get(page.rows().size() - 1));
             lastKey = table.withoutRowid()
                     ? keyValuePositions.stream().map(last::get).toList()
                     : List.of(last.get(0));
