@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 import io.github.cameld1backup.store.R2ClientFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import io.github.cameld1backup.schema.SchemaDiscovery;
+import io.github.cameld1backup.source.D1Calls;
+import io.github.cameld1backup.source.D1RequestBudget;
 import io.github.cameld1backup.source.D1Responses;
 import io.github.cameld1backup.source.SqliteQuery;
 import org.apache.camel.CamelConfiguration;
@@ -44,6 +46,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
+        registry.bind("d1Calls", new D1Calls(new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
+                settings.d1RequestWindow()), settings.d1Retries(), settings.d1RetryDelay(), settings.d1RetryMaxWait()));
         registry.bind("gzipFormat", new GzipDataFormat());
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));

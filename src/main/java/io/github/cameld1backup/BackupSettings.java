@@ -141,6 +141,27 @@ public final class BackupSettings {
         return id.toLowerCase(Locale.ROOT);
     }
 
+    public int d1RequestsPerWindow() {
+        return positiveInt("d1.requests.per.window");
+    }
+
+    public java.time.Duration d1RequestWindow() {
+        return duration("d1.request.window");
+    }
+
+    public int d1Retries() {
+        String v = optional("d1.retries").orElse("0");
+        return v.equals("0") ? 0 : positiveInt("d1.retries");
+    }
+
+    public java.time.Duration d1RetryDelay() {
+        return duration("d1.retry.delay");
+    }
+
+    public java.time.Duration d1RetryMaxWait() {
+        return duration("d1.retry.max.wait");
+    }
+
     public int restoreRequestBytes() {
         return positiveInt("restore.d1.request.bytes");
     }

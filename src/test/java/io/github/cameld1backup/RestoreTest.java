@@ -56,7 +56,6 @@ class RestoreTest {
         if (restoreId != null) {
             s.put("restore.d1.database.id", restoreId);
         }
-        s.put("d1.requests.per.second", "1000");
         return s;
     }
 
@@ -177,6 +176,8 @@ class RestoreTest {
         String restoreId = d1.addDatabase("restore", intoD1);
         Map<String, String> s = settings(backups, restoreId, null);
         s.put("restore.d1.request.statements", "10");
+        s.put("d1.retries", "1"); // the faults outlast the retries: the restore must stop and resume
+        s.put("d1.retry.delay", "PT0.01S");
         try (BackupApplication app = BackupApplication.start(s)) {
             d1.resetCounters();
             d1.failRequests(n -> n >= 4 && n <= 40, 500, "D1 DB is overloaded. Requests queued for too long.");

@@ -66,9 +66,18 @@ public class D1Responses {
             D1Envelope.Error first = envelope == null || envelope.errors() == null || envelope.errors().isEmpty()
                     ? new D1Envelope.Error(0, "no error message in answer")
                     : envelope.errors().get(0);
-            throw new D1Exception(status, first.code(), first.message());
+            throw new D1Exception(status, first.code(), first.message(), retryAfter(exchange));
         }
         return envelope;
+    }
+
+    private static long retryAfter(Exchange exchange) {
+        String value = exchange.getMessage().getHeader("Retry-After", String.class);
+        try {
+            return value == null ? 0 : Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return 0; // an HTTP date: fall back to backoff
+        }
     }
 
     private static Object value(JsonNode v) {

@@ -144,7 +144,15 @@ public final class D1Emulator implements AutoCloseable {
         try (http) {
             if (failing.test(number)) {
                 http.getRequestBody().readAllBytes();
-                fail(http, failStatus, 7500, failMessage);
+                if (failStatus == 429) {
+                    http.getResponseHeaders().set("Retry-After", "1");
+                }
+                if (failStatus == 200) { // a cut-off answer: headers promise more than arrives
+                    http.sendResponseHeaders(200, 1000);
+                    http.getResponseBody().write("{\"result\": [{\"results\": {\"columns\"".getBytes());
+                    return;
+                }
+                fail(http, failStatus, failStatus == 429 ? 971 : 7500, failMessage);
                 return;
             }
             Matcher m = PATH.matcher(http.getRequestURI().getPath());

@@ -1,0 +1,92 @@
+package io.github.cameld1backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.cameld1backup.testing.Backups;
+import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.DatabaseSnapshot;
+import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.Sqlite3Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** D1 answering badly for a while: the backup waits, retries, and is still exact; or fails at once when it should. */
+class D1RetryTest {
+
+    @TempDir
+    Path tmp;
+
+    private Map<String, String> settings(D1Emulator d1, Path db) throws Exception {
+        Map<String, String> s = Backups.d1(d1, d1.addDatabase("shop", db));
+        s.put("d1.retry.delay", "PT0.05S");
+        s.put("backup.work.dir", tmp.resolve("work").toString());
+        return s;
+    }
+
+    private void assertRestores(BackupResult result, Path source) throws Exception {
+        Path restored = tmp.resolve("restored-" + System.nanoTime() + ".db");
+        Sqlite3Cli.load(restored, Path.of(result.location()));
+        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(DatabaseSnapshot.of(source));
+    }
+
+    @Test
+    void aStormOf429sIsWaitedOutAsRetryAfterSays() throws Exception {
+        Path source = Fixtures.create("schema_zoo", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            d1.failRequests(n -> n >= 3 && n <= 6, 429, "Too many requests");
+            long start = System.nanoTime();
+            BackupResult result = Backups.run(s, tmp.resolve("backups"));
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertThat(seconds).as("four 429s with Retry-After: 1").isGreaterThanOrEqualTo(4);
+            assertThat(d1.requests()).isEqualTo(3 + 18 + 4);
+            assertRestores(result, source);
+        }
+    }
+
+    @Test
+    void serverErrorsPassingErrorsAndCutOffAnswersAreRetried() throws Exception {
+        Path source = Fixtures.create("edge_values", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            d1.failRequests(n -> n == 2 || n == 3, 500, "D1 DB is overloaded. Requests queued for too long.");
+            BackupResult first = Backups.run(s, tmp.resolve("a"));
+            assertRestores(first, source);
+
+            d1.resetCounters();
+            d1.failRequests(n -> n == 3, 200, "");
+            BackupResult second = Backups.run(s, tmp.resolve("b"));
+            assertRestores(second, source);
+            assertThat(d1.requests()).isEqualTo(4 + 1); // name, master, pragmas, one page; and the retry
+        }
+    }
+
+    @Test
+    void errorsThatWillNotPassFailAtOnceWithD1sMessage() throws Exception {
+        Path source = Fixtures.create("edge_values", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            d1.failRequests(n -> n >= 3, 400, "D1_ERROR: no such table: main.gone: SQLITE_ERROR");
+            assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups")))
+                    .hasMessageContaining("no such table: main.gone");
+            assertThat(d1.requests()).isEqualTo(3);
+            assertThat(Files.exists(tmp.resolve("backups"))).isFalse();
+        }
+    }
+
+    @Test
+    void retriesAreBoundedInCount() throws Exception {
+        Path source = Fixtures.create("edge_values", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            s.put("d1.retries", "3");
+            d1.failRequests(n -> n >= 2, 503, "Service unavailable");
+            assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups"))).hasMessageContaining("503");
+            assertThat(d1.requests()).isEqualTo(1 + 1 + 3);
+        }
+    }
+}
