@@ -152,7 +152,7 @@ public class BackupLifecycle {
     public void targetFailed(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
                              Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String message = e == null ? "unknown error" : rootMessage(e);
+        String message = e == null ? "unknown error" : Failures.message(e);
         run.failed(target, message);
         LOG.error("Backup {} could not be stored on {}: {}", run.id(), target.describe(), message);
     }
@@ -185,9 +185,9 @@ public class BackupLifecycle {
                 // the spool is deleted below either way
             }
             deleteScratch(run);
-            registry.finished(run.id(), null, cause == null ? "unknown error" : rootMessage(cause));
+            registry.finished(run.id(), null, cause == null ? "unknown error" : Failures.message(cause));
         }
-        LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : rootMessage(cause));
+        LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
     }
 
     /** A name no file target holds yet: "_2" sorts after the plain name ("-2" would sort before it). */
@@ -216,14 +216,6 @@ public class BackupLifecycle {
         }
     }
 
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && t.getMessage() != null
-                && t.getMessage().contains(t.getCause().getClass().getName())) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
 
     static String toolVersion() {
         String v = BackupLifecycle.class.getPackage().getImplementationVersion();

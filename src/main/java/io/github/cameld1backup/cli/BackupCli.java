@@ -2,6 +2,7 @@ package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.Failures;
 import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.store.Manifest;
 import java.io.PrintWriter;
@@ -28,21 +29,12 @@ public class BackupCli {
         CommandLine cli = new CommandLine(new BackupCli());
         // One clear line for any failure; the log has the details.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("camel-d1-backup: " + message(e));
+            cmd.getErr().println("camel-d1-backup: " + Failures.message(e));
             return 1;
         });
         return cli;
     }
 
-    static String message(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t
-                && (t.getMessage() == null || t.getMessage().contains(t.getCause().getClass().getName())
-                || !(t instanceof IllegalArgumentException) && t.getClass().getName().startsWith("org.apache.camel"))) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
 
     /** Options of the commands that read a database and write backups. */
     static class RunOptions {
