@@ -3,6 +3,7 @@ package io.github.cameld1backup;
 import io.github.cameld1backup.restore.RestoreResult;
 import io.github.cameld1backup.restore.RestoreSteps;
 import io.github.cameld1backup.restore.Verifier;
+import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.store.Manifest;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +93,12 @@ public final class BackupApplication implements AutoCloseable {
     public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom) throws Exception {
         return request("direct:restore", backup, RestoreResult.class, Map.of(RestoreSteps.TO, to,
                 RestoreSteps.REPLACE, replace, RestoreSteps.RESUME_FROM, resumeFrom));
+    }
+
+    /** Applies the retention policy to the first target; a dry run only decides. */
+    public Pruner.Report prune(boolean dryRun) throws Exception {
+        settings().source(); // which database's backups are in scope
+        return request("direct:prune", null, Pruner.Report.class, Map.of(Pruner.DRY_RUN, dryRun));
     }
 
     /** Loads a backup into a scratch database and checks it against its manifest. */

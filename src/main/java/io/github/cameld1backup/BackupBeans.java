@@ -5,6 +5,7 @@ import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
 import io.github.cameld1backup.restore.RestoreSteps;
+import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
@@ -62,6 +63,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("health", new Health(context, runs));
         registry.bind("restoreSteps", new RestoreSteps(settings, s3));
         registry.bind("verifier", new Verifier(settings.workDirectory()));
+        registry.bind("pruner", new Pruner(settings, registry.lookupByNameAndType("backupListing", BackupListing.class), s3,
+                settings.retention()));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
             registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());

@@ -162,6 +162,32 @@ public final class BackupSettings {
         return duration("d1.retry.max.wait");
     }
 
+    /** The retention policy (checked when first asked for: prune and the after-backup step). */
+    public io.github.cameld1backup.retention.RetentionPolicy retention() {
+        String zone = optional("retention.time.zone").orElse("UTC");
+        try {
+            return new io.github.cameld1backup.retention.RetentionPolicy(count("retention.keep.last"),
+                    count("retention.keep.daily"), count("retention.keep.weekly"), count("retention.keep.monthly"),
+                    count("retention.keep.yearly"), optional("retention.keep.within").map(v -> duration("retention.keep.within"))
+                    .orElse(java.time.Duration.ZERO), duration("retention.min.age"), java.time.ZoneId.of(zone));
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException(describe("retention.time.zone") + " is not a time zone: '" + zone + "'");
+        }
+    }
+
+    private int count(String key) {
+        String v = optional(key).orElse("0");
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(describe(key) + " must be a whole number of 0 or more, got '" + v + "'");
+    }
+
     public int restoreRequestBytes() {
         return positiveInt("restore.d1.request.bytes");
     }

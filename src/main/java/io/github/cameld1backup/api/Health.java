@@ -19,7 +19,8 @@ public class Health {
     }
 
     public void check(Exchange exchange) throws Exception {
-        boolean ready = context.isStarted() && context.getRoutes().stream()
+        // Ready when every route meant to run does (a switched-off schedule is not a fault).
+        boolean ready = context.isStarted() && context.getRoutes().stream().filter(r -> r.isAutoStartup())
                 .allMatch(r -> context.getRouteController().getRouteStatus(r.getRouteId()) == ServiceStatus.Started);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ready ? "UP" : "DOWN");

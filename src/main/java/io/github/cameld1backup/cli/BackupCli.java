@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
         subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.Restore.class,
-                BackupCli.Verify.class, BackupCli.TotpCode.class})
+                BackupCli.Verify.class, BackupCli.Prune.class, BackupCli.TotpCode.class})
 public class BackupCli {
 
     public static void main(String[] args) {
@@ -164,6 +164,26 @@ public class BackupCli {
                 var report = app.verify(backup);
                 spec.commandLine().getOut().println(report.summary());
                 return report.ok() ? 0 : 1;
+            }
+        }
+    }
+
+    @Command(name = "prune", description = "Apply the retention policy to this database's backups in the target.")
+    static class Prune implements Callable<Integer> {
+        @Option(names = "--dry-run", description = "Print what would go and why; delete nothing.")
+        boolean dryRun;
+
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (BackupApplication app = BackupApplication.start(options.overrides())) {
+                spec.commandLine().getOut().println(app.prune(dryRun).summary());
+                return 0;
             }
         }
     }

@@ -62,8 +62,9 @@ class ServiceLifecycleTest {
                         break;
                     }
                 } catch (java.io.IOException notYet) {
-                    assertThat(System.nanoTime()).as(Files.readString(tmp.resolve("service.log"))).isLessThan(deadline);
+                    // not listening yet
                 }
+                assertThat(System.nanoTime()).as(Files.readString(tmp.resolve("service.log"))).isLessThan(deadline);
                 Thread.sleep(100);
             }
             Totp totp = new Totp(Totp.decodeSecret(Service.SECRET), "SHA1", 6, Duration.ofSeconds(30), Clock.systemUTC());
@@ -78,6 +79,8 @@ class ServiceLifecycleTest {
                 if (status.path("state").asText().equals("running") && status.path("rows").asLong() > 0) {
                     break;
                 }
+                assertThat(status.path("state").asText()).as("the run must still be going").isIn("queued", "running");
+                assertThat(System.nanoTime()).isLessThan(deadline + TimeUnit.MINUTES.toNanos(1));
                 Thread.sleep(20);
             }
 

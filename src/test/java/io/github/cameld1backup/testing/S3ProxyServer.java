@@ -35,7 +35,11 @@ public final class S3ProxyServer implements AutoCloseable {
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .build();
         proxy.start();
+        long until = System.nanoTime() + 60_000_000_000L;
         while (!proxy.getState().equals("STARTED")) {
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+            }
             Thread.sleep(10);
         }
         client = R2ClientFactory.create(new BackupSettings.R2Settings(ACCESS_KEY, SECRET_KEY, endpoint(), "auto"));

@@ -1,0 +1,113 @@
+package io.github.cameld1backup.retention;
+
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.SourceSpec;
+import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.store.BackupListing;
+import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.store.Manifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Bean that applies the retention policy to the first target: only backups of this database with a
+ * manifest at the target's own level are considered (anything else is never touched); each goes
+ * with its manifest, the object first, so a prune cut short leaves a manifest the next prune
+ * finishes rather than an object nobody knows.
+ */
+public class Pruner {
+
+    public static final String DRY_RUN = "PruneDryRun";
+    private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
+
+    private final BackupSettings settings;
+    private final BackupListing listing;
+    private final Supplier<S3Client> s3;
+    private final RetentionPolicy policy;
+
+    public Pruner(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3, RetentionPolicy policy) {
+        this.settings = settings;
+        this.listing = listing;
+        this.s3 = s3;
+        this.policy = policy;
+    }
+
+    /** What a prune decided, and what it deleted (nothing on a dry run). */
+    public record Report(String target, boolean dryRun, List<RetentionPolicy.Decision> decisions, List<String> deleted) {
+        public String summary() {
+            StringBuilder out = new StringBuilder();
+            for (RetentionPolicy.Decision d : decisions) {
+                out.append(d.keep() ? "keep    " : (dryRun ? "would go " : "deleted ")).append(d.backup().name())
+                        .append(d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : "").append('\n');
+            }
+            long gone = decisions.stream().filter(d -> !d.keep()).count();
+            out.append(decisions.size() - gone).append(" kept, ").append(gone).append(dryRun ? " would go" : " deleted")
+                    .append(" in ").append(target);
+            return out.toString();
+        }
+    }
+
+    public Report prune(@Header(DRY_RUN) Boolean dryRun) throws IOException {
+        boolean dry = Boolean.TRUE.equals(dryRun);
+        TargetSpec target = settings.primaryTarget();
+        SourceSpec source = settings.source();
+        List<RetentionPolicy.Backup> backups = new ArrayList<>();
+        for (Manifest m : listing.list(target)) {
+            if (ofThisDatabase(m, source) && BackupNames.valid(m.object())) {
+                backups.add(new RetentionPolicy.Backup(m.object(), Instant.parse(m.startedAt())));
+            }
+        }
+        List<RetentionPolicy.Decision> decisions = policy.decide(backups, Instant.now());
+        List<String> deleted = new ArrayList<>();
+        if (!dry) {
+            for (RetentionPolicy.Decision d : decisions) {
+                if (!d.keep()) {
+                    delete(target, d.backup().name());
+                    delete(target, d.backup().name() + Manifest.SUFFIX);
+                    deleted.add(d.backup().name());
+                }
+            }
+        }
+        Report report = new Report(target.describe(), dry, decisions, deleted);
+        LOG.info("Retention on {}: {} kept, {} {}", target.describe(), decisions.size() - decisions.stream()
+                .filter(d -> !d.keep()).count(), decisions.stream().filter(d -> !d.keep()).count(), dry ? "would go" : "deleted");
+        return report;
+    }
+
+    /** After a backup: prune, but a failing prune never fails the backup that just succeeded. */
+    public void afterBackup() {
+        try {
+            prune(false);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Retention after the backup failed (the backup itself is stored): {}", e.getMessage());
+        }
+    }
+
+    private static boolean ofThisDatabase(Manifest m, SourceSpec source) {
+        if (m.database() == null) {
+            return false;
+        }
+        return source.kind().equals(SourceSpec.D1)
+                ? source.location().equalsIgnoreCase(String.valueOf(m.database().id()))
+                : SourceSpec.SQLITE.equals(m.database().source())
+                        && Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
+                        .equals(m.database().name());
+    }
+
+    private void delete(TargetSpec target, String name) throws IOException {
+        if (target.kind().equals(TargetSpec.FILE)) {
+            Files.deleteIfExists(Path.of(target.location(), name));
+        } else {
+            s3.get().deleteObject(b -> b.bucket(target.location()).key(target.prefix() + name));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.github.cameld1backup.retention;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Grandfather-father-son retention: keep the last N backups, the newest backup of each of the last
+ * D days, W weeks, M months and Y years that have backups (a gap costs no slot), everything within
+ * a keep-within duration of the newest backup, and never the newest backup or one younger than the
+ * minimum age. Days, weeks (ISO) and months are those of the configured time zone.
+ */
+public record RetentionPolicy(int last, int daily, int weekly, int monthly, int yearly, Duration keepWithin,
+                              Duration minAge, ZoneId zone) {
+
+    /** A backup as retention sees it. */
+    public record Backup(String name, Instant time) {
+    }
+
+    /** The verdict on one backup, with every reason it is kept (none: it goes). */
+    public record Decision(Backup backup, List<String> reasons) {
+        public boolean keep() {
+            return !reasons.isEmpty();
+        }
+    }
+
+    /** Decisions for all backups, newest first. */
+    public List<Decision> decide(List<Backup> backups, Instant now) {
+        List<Backup> sorted = backups.stream()
+                .sorted(Comparator.comparing(Backup::time).thenComparing(Backup::name).reversed()).toList();
+        Map<Backup, List<String>> reasons = new LinkedHashMap<>();
+        sorted.forEach(b -> reasons.put(b, new ArrayList<>()));
+        if (sorted.isEmpty()) {
+            return List.of();
+        }
+        Instant newest = sorted.get(0).time();
+        reasons.get(sorted.get(0)).add("newest");
+        for (int i = 0; i < sorted.size(); i++) {
+            Backup b = sorted.get(i);
+            if (i < last) {
+                reasons.get(b).add("last " + last);
+            }
+            if (Duration.between(b.time(), now).compareTo(minAge) < 0) {
+                reasons.get(b).add("younger than " + minAge);
+            }
+            if (keepWithin != null && !keepWithin.isZero() && Duration.between(b.time(), newest).compareTo(keepWithin) <= 0) {
+                reasons.get(b).add("within " + keepWithin + " of the newest");
+            }
+        }
+        bucket(sorted, reasons, daily, "daily", t -> t.toLocalDate().toString());
+        bucket(sorted, reasons, weekly, "weekly", t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W"
+                + String.format("%02d", t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)));
+        bucket(sorted, reasons, monthly, "monthly", t -> String.format("%d-%02d", t.getYear(), t.getMonthValue()));
+        bucket(sorted, reasons, yearly, "yearly", t -> String.valueOf(t.getYear()));
+        List<Decision> out = new ArrayList<>();
+        reasons.forEach((b, r) -> out.add(new Decision(b, List.copyOf(r))));
+        return out;
+    }
+
+    /** The newest backup of each of the first {@code count} distinct periods, newest period first. */
+    private void bucket(List<Backup> newestFirst, Map<Backup, List<String>> reasons, int count, String kind,
+                        Function<ZonedDateTime, String> period) {
+        Set<String> seen = new HashSet<>();
+        for (Backup b : newestFirst) {
+            if (seen.size() >= count) {
+                return;
+            }
+            String key = period.apply(b.time().atZone(zone));
+            if (seen.add(key)) {
+                reasons.get(b).add(kind + " " + key);
+            }
+        }
+    }
+}
