@@ -10,6 +10,7 @@ import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.api.ApiResponses;
+import io.github.cameld1backup.audit.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
@@ -42,7 +43,8 @@ public class BackupBeans implements CamelConfiguration {
         settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
         RunRegistry runs = new RunRegistry();
         registry.bind("runRegistry", runs);
-        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs));
+        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs, () -> context.getRegistry()
+                .lookupByNameAndType("auditLog", AuditLog.class)));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
@@ -57,14 +59,16 @@ public class BackupBeans implements CamelConfiguration {
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
         registry.bind("backupListing", new BackupListing(s3));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
-        registry.bind("apiResponses", new ApiResponses());
+        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
+        registry.bind("auditLog", audit);
+        registry.bind("apiResponses", new ApiResponses(audit));
         registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
                 BackupListing.class), s3));
         registry.bind("health", new Health(context, runs));
-        registry.bind("restoreSteps", new RestoreSteps(settings, s3));
-        registry.bind("verifier", new Verifier(settings.workDirectory()));
+        registry.bind("restoreSteps", new RestoreSteps(settings, s3, audit));
+        registry.bind("verifier", new Verifier(settings.workDirectory(), audit));
         registry.bind("pruner", new Pruner(settings, registry.lookupByNameAndType("backupListing", BackupListing.class), s3,
-                settings.retention()));
+                settings.retention(), audit));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
             registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());

@@ -44,10 +44,13 @@ public class BackupLifecycle {
 
     private final BackupSettings settings;
     private final RunRegistry registry;
+    private final java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit;
 
-    public BackupLifecycle(BackupSettings settings, RunRegistry registry) {
+    public BackupLifecycle(BackupSettings settings, RunRegistry registry,
+                           java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit) {
         this.settings = settings;
         this.registry = registry;
+        this.audit = audit;
     }
 
     /** Starts a run: the {@link BackupRun} goes into the exchange property {@value #RUN}. */
@@ -170,6 +173,9 @@ public class BackupLifecycle {
                 Duration.between(run.startedAt(), Instant.now()));
         deleteScratch(run);
         registry.finished(run.id(), result, null);
+        audit.get().record("backup", "succeeded", Map.of("run", run.id(), "database", run.databaseName(),
+                "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
+                "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
         LOG.info(result.summary());
         return result;
     }
@@ -187,6 +193,15 @@ public class BackupLifecycle {
             deleteScratch(run);
             registry.finished(run.id(), null, cause == null ? "unknown error" : Failures.message(cause));
         }
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        if (run != null) {
+            details.put("run", run.id());
+            details.put("database", run.databaseName());
+            details.put("storedOn", List.copyOf(run.storedAt().values()));
+            details.put("durationMs", Duration.between(run.startedAt(), Instant.now()).toMillis());
+        }
+        details.put("error", cause == null ? "unknown error" : Failures.message(cause));
+        audit.get().record("backup", "failed", details);
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
     }
 

@@ -17,6 +17,11 @@ public class ApiResponses {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiResponses.class);
     private final ObjectMapper json = new ObjectMapper();
+    private final io.github.cameld1backup.audit.AuditLog audit;
+
+    public ApiResponses(io.github.cameld1backup.audit.AuditLog audit) {
+        this.audit = audit;
+    }
 
     public void ok(Exchange exchange) throws JsonProcessingException {
         respond(exchange, 200, exchange.getMessage().getBody());
@@ -46,6 +51,12 @@ public class ApiResponses {
         long retryAfter = 0;
         if (e instanceof ApiException api) {
             status = api.status();
+            if (status == 401 || status == 403 || status == 429) {
+                audit.record("api", "refused", Map.of("status", status, "reason", api.getMessage(),
+                        "client", ApiGuard.clientAddress(exchange), "method",
+                        String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_METHOD)), "path",
+                        String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_PATH))));
+            }
             retryAfter = api.retryAfterSeconds();
             body.put("error", api.getMessage());
             body.putAll(api.details());

@@ -28,7 +28,7 @@ public class Health {
         body.put("ready", ready);
         body.put("runningBackup", runs.running());
         exchange.getMessage().setBody(body);
-        new ApiResponses().ok(exchange);
+        new ApiResponses(new io.github.cameld1backup.audit.AuditLog("", null)).ok(exchange);
         if (!ready) {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
         }

@@ -51,10 +51,12 @@ public class RestoreSteps {
 
     private final BackupSettings settings;
     private final Supplier<S3Client> s3;
+    private final io.github.cameld1backup.audit.AuditLog audit;
 
-    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3) {
+    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit) {
         this.settings = settings;
         this.s3 = s3;
+        this.audit = audit;
     }
 
     /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
@@ -152,6 +154,8 @@ public class RestoreSteps {
             throw new IllegalArgumentException("--to must be sqlite:PATH or d1, got '" + to + "'");
         }
         cleanup(run);
+        audit.record("restore", "succeeded", Map.of("object", run.name(), "target", result.target(), "statements",
+                result.statements(), "requests", result.requests(), "durationMs", result.duration().toMillis()));
         LOG.info(result.summary());
         return result;
     }
@@ -174,6 +178,12 @@ public class RestoreSteps {
         if (run != null) {
             cleanup(run);
         }
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("object", run == null ? exchange.getMessage().getBody(String.class) : run.name());
+        details.put("target", exchange.getMessage().getHeader(TO, String.class));
+        details.put("error", cause == null ? "unknown error" : io.github.cameld1backup.Failures.message(cause));
+        audit.record(exchange.getFromRouteId(), "failed", details);
     }
 
     static void cleanup(RestoreRun run) {

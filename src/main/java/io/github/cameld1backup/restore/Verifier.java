@@ -33,9 +33,11 @@ public class Verifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
     private final Path workDirectory;
+    private final io.github.cameld1backup.audit.AuditLog audit;
 
-    public Verifier(Path workDirectory) {
+    public Verifier(Path workDirectory, io.github.cameld1backup.audit.AuditLog audit) {
         this.workDirectory = workDirectory;
+        this.audit = audit;
     }
 
     /** One check and its outcome. */
@@ -64,6 +66,8 @@ public class Verifier {
         Report report = check(run.name(), RestoreSteps.open(sql, exchange), manifest == null ? null : manifest.tables(),
                 manifest == null ? null : manifest.schemaHash(), checks);
         RestoreSteps.cleanup(run);
+        audit.record("verify", report.ok() ? "succeeded" : "failed", Map.of("object", run.name(), "checks",
+                report.checks().stream().map(c -> (c.ok() ? "ok " : "FAIL ") + c.name()).toList()));
         LOG.info(report.summary());
         return report;
     }

@@ -33,12 +33,15 @@ public class Pruner {
     private final BackupListing listing;
     private final Supplier<S3Client> s3;
     private final RetentionPolicy policy;
+    private final io.github.cameld1backup.audit.AuditLog audit;
 
-    public Pruner(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3, RetentionPolicy policy) {
+    public Pruner(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3, RetentionPolicy policy,
+                  io.github.cameld1backup.audit.AuditLog audit) {
         this.settings = settings;
         this.listing = listing;
         this.s3 = s3;
         this.policy = policy;
+        this.audit = audit;
     }
 
     /** What a prune decided, and what it deleted (nothing on a dry run). */
@@ -78,6 +81,10 @@ public class Pruner {
             }
         }
         Report report = new Report(target.describe(), dry, decisions, deleted);
+        audit.record("prune", dry ? "dry-run" : "succeeded", java.util.Map.of("target", target.describe(), "kept",
+                decisions.stream().filter(RetentionPolicy.Decision::keep).map(d -> d.backup().name()).toList(),
+                "deleted", deleted, "wouldGo", dry ? decisions.stream().filter(d -> !d.keep()).map(d -> d.backup().name())
+                        .toList() : List.of()));
         LOG.info("Retention on {}: {} kept, {} {}", target.describe(), decisions.size() - decisions.stream()
                 .filter(d -> !d.keep()).count(), decisions.stream().filter(d -> !d.keep()).count(), dry ? "would go" : "deleted");
         return report;
