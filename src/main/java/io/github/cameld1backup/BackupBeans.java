@@ -10,6 +10,7 @@ import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.api.ApiResponses;
+import io.github.cameld1backup.audit.Alerts;
 import io.github.cameld1backup.audit.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
@@ -43,8 +44,9 @@ public class BackupBeans implements CamelConfiguration {
         settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
         RunRegistry runs = new RunRegistry();
         registry.bind("runRegistry", runs);
-        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs, () -> context.getRegistry()
-                .lookupByNameAndType("auditLog", AuditLog.class)));
+        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs,
+                () -> context.getRegistry().lookupByNameAndType("auditLog", AuditLog.class),
+                () -> context.getRegistry().lookupByNameAndType("alerts", Alerts.class)));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
@@ -61,6 +63,9 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
+        registry.bind("alerts", new Alerts(context, properties.resolveProperty("alert.webhook.url").orElse(""),
+                properties.resolveProperty("alert.format").orElse(""),
+                Boolean.parseBoolean(properties.resolveProperty("alert.on.success").orElse("false"))));
         registry.bind("apiResponses", new ApiResponses(audit));
         registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
                 BackupListing.class), s3));

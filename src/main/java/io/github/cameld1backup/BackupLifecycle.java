@@ -45,12 +45,15 @@ public class BackupLifecycle {
     private final BackupSettings settings;
     private final RunRegistry registry;
     private final java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit;
+    private final java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alertsLookup;
 
     public BackupLifecycle(BackupSettings settings, RunRegistry registry,
-                           java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit) {
+                           java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit,
+                           java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alerts) {
         this.settings = settings;
         this.registry = registry;
         this.audit = audit;
+        this.alertsLookup = alerts;
     }
 
     /** Starts a run: the {@link BackupRun} goes into the exchange property {@value #RUN}. */
@@ -176,6 +179,7 @@ public class BackupLifecycle {
         audit.get().record("backup", "succeeded", Map.of("run", run.id(), "database", run.databaseName(),
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
+        alerts().backupSucceeded(run.databaseName(), run.id(), result.summary());
         LOG.info(result.summary());
         return result;
     }
@@ -202,7 +206,13 @@ public class BackupLifecycle {
         }
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.get().record("backup", "failed", details);
+        alerts().backupFailed(run == null ? null : run.databaseName(), run == null ? null : run.id(),
+                String.valueOf(details.get("error")));
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
+    }
+
+    private io.github.cameld1backup.audit.Alerts alerts() {
+        return alertsLookup.get();
     }
 
     /** A name no file target holds yet: "_2" sorts after the plain name ("-2" would sort before it). */
