@@ -26,6 +26,7 @@ import io.github.cameld1backup.source.D1Responses;
 import io.github.cameld1backup.source.SqliteQuery;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 
@@ -38,6 +39,7 @@ public class BackupBeans implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) {
         PropertiesComponent properties = context.getPropertiesComponent();
+        Supplier<ProducerTemplate> templates = sharedTemplate(context);
         BackupSettings settings = BackupSettings.resolve(properties::resolveProperty);
         Registry registry = context.getRegistry();
         registry.bind("backupSettings", settings);
@@ -51,7 +53,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
-        registry.bind("d1Calls", new D1Calls(new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
+        registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
                 settings.d1RequestWindow()), settings.d1Retries(), settings.d1RetryDelay(), settings.d1RetryMaxWait()));
         registry.bind("gzipFormat", new GzipDataFormat());
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
@@ -63,14 +65,15 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
-        registry.bind("alerts", new Alerts(context, properties.resolveProperty("alert.webhook.url").orElse(""),
+        registry.bind("alerts", new Alerts(templates, properties.resolveProperty("alert.webhook.url").orElse(""),
                 properties.resolveProperty("alert.format").orElse(""),
                 Boolean.parseBoolean(properties.resolveProperty("alert.on.success").orElse("false"))));
-        registry.bind("apiResponses", new ApiResponses(audit));
+        ApiResponses responses = new ApiResponses(audit);
+        registry.bind("apiResponses", responses);
         registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
                 BackupListing.class), s3));
-        registry.bind("health", new Health(context, runs));
-        registry.bind("restoreSteps", new RestoreSteps(settings, s3, audit));
+        registry.bind("health", new Health(context, runs, responses));
+        registry.bind("restoreSteps", new RestoreSteps(settings, s3, audit, templates));
         registry.bind("verifier", new Verifier(settings.workDirectory(), audit));
         registry.bind("pruner", new Pruner(settings, registry.lookupByNameAndType("backupListing", BackupListing.class), s3,
                 settings.retention(), audit));
@@ -78,5 +81,27 @@ public class BackupBeans implements CamelConfiguration {
             registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
+    }
+
+    /**
+     * The one ProducerTemplate the beans that call routes share (it is thread-safe): made on first use,
+     * once the context runs, instead of one per call.
+     */
+    private static Supplier<ProducerTemplate> sharedTemplate(CamelContext context) {
+        return new Supplier<>() {
+            private volatile ProducerTemplate template;
+
+            @Override
+            public ProducerTemplate get() {
+                if (template == null) {
+                    synchronized (this) {
+                        if (template == null) {
+                            template = context.createProducerTemplate();
+                        }
+                    }
+                }
+                return template;
+            }
+        };
     }
 }

@@ -3,6 +3,7 @@ package io.github.cameld1backup;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -124,7 +125,7 @@ public class BackupLifecycle {
                               Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         m.setBody(run.staged().toFile());
-        name(m, target, run.objectName(), run.contentType(), Files.size(run.staged()));
+        name(m, target, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
         Manifest manifest = run.manifest();
         m.setHeader(AWS2S3Constants.METADATA, Map.of(
                 "database", run.databaseName(), "format", "sql", "compression", run.compression(),

@@ -144,13 +144,6 @@ public final class BackupRun {
                 + (encryption.equals("aes-256-gcm") ? ".enc" : encryption.equals("age") ? ".age" : "");
     }
 
-    public String contentType() {
-        if (!encryption.equals("none")) {
-            return "application/octet-stream";
-        }
-        return compression.equals("gzip") ? "application/gzip" : "application/sql";
-    }
-
     public String objectName() {
         return objectName;
     }

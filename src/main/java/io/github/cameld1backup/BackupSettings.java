@@ -150,8 +150,7 @@ public final class BackupSettings {
     }
 
     public int d1Retries() {
-        String v = optional("d1.retries").orElse("0");
-        return v.equals("0") ? 0 : positiveInt("d1.retries");
+        return count("d1.retries");
     }
 
     public java.time.Duration d1RetryDelay() {

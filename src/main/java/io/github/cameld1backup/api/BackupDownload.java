@@ -60,8 +60,7 @@ public class BackupDownload {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        m.setHeader(Exchange.CONTENT_TYPE, name.endsWith(".sql") ? "application/sql"
-                : name.endsWith(".gz") ? "application/gzip" : "application/octet-stream");
+        m.setHeader(Exchange.CONTENT_TYPE, BackupNames.contentType(name));
         m.setHeader(Exchange.CONTENT_LENGTH, length);
         m.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
         m.setBody(body);

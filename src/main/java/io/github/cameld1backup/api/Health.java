@@ -12,10 +12,12 @@ public class Health {
 
     private final CamelContext context;
     private final RunRegistry runs;
+    private final ApiResponses responses;
 
-    public Health(CamelContext context, RunRegistry runs) {
+    public Health(CamelContext context, RunRegistry runs, ApiResponses responses) {
         this.context = context;
         this.runs = runs;
+        this.responses = responses;
     }
 
     public void check(Exchange exchange) throws Exception {
@@ -28,7 +30,7 @@ public class Health {
         body.put("ready", ready);
         body.put("runningBackup", runs.running());
         exchange.getMessage().setBody(body);
-        new ApiResponses(new io.github.cameld1backup.audit.AuditLog("", null)).ok(exchange);
+        responses.ok(exchange);
         if (!ready) {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
         }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.camel.CamelContext;
+import java.util.function.Supplier;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +18,13 @@ public class Alerts {
 
     private static final Logger LOG = LoggerFactory.getLogger(Alerts.class);
     private final ObjectMapper json = new ObjectMapper();
-    private final CamelContext context;
+    private final Supplier<ProducerTemplate> templates;
     private final String url;
     private final String format;
     private final boolean onSuccess;
 
-    public Alerts(CamelContext context, String url, String format, boolean onSuccess) {
-        this.context = context;
+    public Alerts(Supplier<ProducerTemplate> templates, String url, String format, boolean onSuccess) {
+        this.templates = templates;
         this.url = url == null ? "" : url.trim();
         this.format = format == null || format.isBlank() ? (this.url.contains("hooks.slack.com") ? "slack" : "json") : format;
         this.onSuccess = onSuccess;
@@ -67,12 +67,7 @@ public class Alerts {
             payload.putAll(details);
         }
         try {
-            ProducerTemplate template = context.createProducerTemplate();
-            try {
-                template.sendBodyAndHeader("direct:alert", json.writeValueAsString(payload), "AlertUrl", url);
-            } finally {
-                template.stop();
-            }
+            templates.get().sendBodyAndHeader("direct:alert", json.writeValueAsString(payload), "AlertUrl", url);
         } catch (Exception e) {
             LOG.error("Could not send the {} alert: {}", event, e.getMessage()); // never fails the backup
         }

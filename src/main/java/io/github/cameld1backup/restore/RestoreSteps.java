@@ -52,11 +52,14 @@ public class RestoreSteps {
     private final BackupSettings settings;
     private final Supplier<S3Client> s3;
     private final io.github.cameld1backup.audit.AuditLog audit;
+    private final Supplier<ProducerTemplate> templates;
 
-    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit) {
+    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit,
+                        Supplier<ProducerTemplate> templates) {
         this.settings = settings;
         this.s3 = s3;
         this.audit = audit;
+        this.templates = templates;
     }
 
     /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
@@ -129,7 +132,7 @@ public class RestoreSteps {
             result = new RestoreResult(run.name(), "sqlite:" + db, n, 0, Duration.between(start, Instant.now()));
         } else if ("d1".equalsIgnoreCase(to)) {
             String database = settings.restoreD1DatabaseId();
-            ProducerTemplate template = exchange.getContext().createProducerTemplate();
+            ProducerTemplate template = templates.get();
             D1Loader.Sender sender = statements -> execute(template, database, statements);
             List<String> before = new ArrayList<>();
             if (resumeFrom <= 1) {

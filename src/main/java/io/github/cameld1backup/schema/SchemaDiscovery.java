@@ -47,8 +47,8 @@ public class SchemaDiscovery {
         }
         List<String> shadowPrefixes = new ArrayList<>();
         for (SchemaObject o : all) {
-            if (o.type().equals("table") && o.sql() != null) {
-                String module = new Table(o, List.of(), false, List.of(), null, List.of()).module();
+            if (o.type().equals("table")) {
+                String module = Table.moduleOf(o.sql());
                 for (String suffix : SHADOW_SUFFIXES.getOrDefault(module, Set.of())) {
                     shadowPrefixes.add((o.name() + "_" + suffix).toLowerCase(Locale.ROOT));
                 }

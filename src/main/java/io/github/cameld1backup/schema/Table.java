@@ -45,10 +45,15 @@ public record Table(
 
     /** Lower-case module name of a virtual table (fts5, rtree, ...), empty for ordinary tables. */
     public String module() {
-        if (!isVirtual()) {
+        return moduleOf(object.sql());
+    }
+
+    /** Lower-case module name in a CREATE VIRTUAL TABLE statement; empty for anything else. */
+    static String moduleOf(String createSql) {
+        if (createSql == null || !createSql.regionMatches(true, 0, "CREATE VIRTUAL", 0, 14)) {
             return "";
         }
-        Matcher m = MODULE.matcher(object.sql());
+        Matcher m = MODULE.matcher(createSql);
         return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : "";
     }
 

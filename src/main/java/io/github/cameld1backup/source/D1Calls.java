@@ -2,6 +2,7 @@ package io.github.cameld1backup.source;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.ProducerTemplate;
@@ -20,12 +21,15 @@ public class D1Calls {
     public static final String RETRIES = "d1Retries";
     private static final Logger LOG = LoggerFactory.getLogger(D1Calls.class);
 
+    private final Supplier<ProducerTemplate> templates;
     private final D1RequestBudget budget;
     private final int maxRetries;
     private final Duration firstDelay;
     private final Duration maxTotalWait;
 
-    public D1Calls(D1RequestBudget budget, int maxRetries, Duration firstDelay, Duration maxTotalWait) {
+    public D1Calls(Supplier<ProducerTemplate> templates, D1RequestBudget budget, int maxRetries, Duration firstDelay,
+                   Duration maxTotalWait) {
+        this.templates = templates;
         this.budget = budget;
         this.maxRetries = maxRetries;
         this.firstDelay = firstDelay;
@@ -35,35 +39,30 @@ public class D1Calls {
     /** Sends the exchange's body through {@code route} (one attempt each) until it succeeds or may not retry. */
     public Object call(String route, Exchange exchange, @ExchangeProperty("d1DatabaseId") String database)
             throws Exception {
-        ProducerTemplate template = exchange.getContext().createProducerTemplate();
         Object body = exchange.getMessage().getBody();
         long waited = 0;
-        try {
-            for (int attempt = 0; ; attempt++) {
-                budget.acquire();
-                Exchange answer = template.send(route, e -> {
-                    e.setProperty("d1DatabaseId", database);
-                    e.getMessage().setBody(body);
-                });
-                Exception failure = answer.getException();
-                if (failure == null) {
-                    return answer.getMessage().getBody();
-                }
-                Duration wait = retryWait(failure, attempt);
-                if (wait == null || attempt >= maxRetries || waited + wait.toMillis() > maxTotalWait.toMillis()) {
-                    throw failure;
-                }
-                if (failure instanceof D1Exception d1 && d1.httpStatus() == 429) {
-                    budget.pause(wait);
-                }
-                waited += wait.toMillis();
-                exchange.setProperty(RETRIES, exchange.getProperty(RETRIES, 0, Integer.class) + 1);
-                LOG.warn("D1 request failed ({}); retry {} of {} in {} ms", failure.getMessage(), attempt + 1, maxRetries,
-                        wait.toMillis());
-                Thread.sleep(wait.toMillis());
+        for (int attempt = 0; ; attempt++) {
+            budget.acquire();
+            Exchange answer = templates.get().send(route, e -> {
+                e.setProperty("d1DatabaseId", database);
+                e.getMessage().setBody(body);
+            });
+            Exception failure = answer.getException();
+            if (failure == null) {
+                return answer.getMessage().getBody();
             }
-        } finally {
-            template.stop();
+            Duration wait = retryWait(failure, attempt);
+            if (wait == null || attempt >= maxRetries || waited + wait.toMillis() > maxTotalWait.toMillis()) {
+                throw failure;
+            }
+            if (failure instanceof D1Exception d1 && d1.httpStatus() == 429) {
+                budget.pause(wait);
+            }
+            waited += wait.toMillis();
+            exchange.setProperty(RETRIES, exchange.getProperty(RETRIES, 0, Integer.class) + 1);
+            LOG.warn("D1 request failed ({}); retry {} of {} in {} ms", failure.getMessage(), attempt + 1, maxRetries,
+                    wait.toMillis());
+            Thread.sleep(wait.toMillis());
         }
     }
 

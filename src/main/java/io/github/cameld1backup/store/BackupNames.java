@@ -10,6 +10,12 @@ public final class BackupNames {
     private BackupNames() {
     }
 
+    /** What a stored backup is, as HTTP and S3 say it: read off its name, outermost layer last. */
+    public static String contentType(String name) {
+        return name.endsWith(".sql") ? "application/sql"
+                : name.endsWith(".gz") ? "application/gzip" : "application/octet-stream";
+    }
+
     public static boolean valid(String name) {
         return name != null && NAME.matcher(name).matches() && !name.contains("..");
     }
