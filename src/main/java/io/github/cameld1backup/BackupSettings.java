@@ -134,8 +134,7 @@ public final class BackupSettings {
 
     /** The D1 database a restore writes to: a setting of its own, so a restore never lands on the backup's source by accident. */
     public String restoreD1DatabaseId() {
-        require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id");
-        require("cloudflare.api.token", Pattern.compile("\\S+"), "an API token with D1 edit permission");
+        requireD1Api("edit");
         String id = require("restore.d1.database.id", UUID, "the UUID of the D1 database to restore into (its own"
                 + " setting, not D1_DATABASE_ID)");
         return id.toLowerCase(Locale.ROOT);
@@ -250,11 +249,16 @@ public final class BackupSettings {
     }
 
     private SourceSpec d1Source() {
-        require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id");
-        require("cloudflare.api.token", Pattern.compile("\\S+"), "an API token with D1 read permission");
+        requireD1Api("read");
         String id = require("d1.database.id", UUID, "a D1 database UUID (wrangler d1 list shows it)");
-        httpUrl("cloudflare.api.base.url", optional("cloudflare.api.base.url").orElse(""));
         return new SourceSpec(SourceSpec.D1, id.toLowerCase(Locale.ROOT));
+    }
+
+    /** What every call to the D1 API needs: the account, a token with this permission, the API's URL. */
+    private void requireD1Api(String permission) {
+        require("cloudflare.account.id", HEX32, "a 32-character hexadecimal Cloudflare account id");
+        require("cloudflare.api.token", Pattern.compile("\\S+"), "an API token with D1 " + permission + " permission");
+        httpUrl("cloudflare.api.base.url", optional("cloudflare.api.base.url").orElse(""));
     }
 
     /**
