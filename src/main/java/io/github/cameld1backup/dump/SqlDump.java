@@ -28,14 +28,12 @@ public class SqlDump {
     public static final String END_MARKER = "-- camel-d1-backup: end of dump";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
 
-    private final PageSizing sizing;
-
-    public SqlDump(PageSizing sizing) {
-        this.sizing = sizing;
-    }
-
-    /** Writes the head and every CREATE TABLE; answers the tables in data order for the splitter. */
-    public List<Table> writeHead(@Body Schema schema, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    /**
+     * Writes the head and every CREATE TABLE; answers the tables in data order for the splitter.
+     * The database's exclusions (backup.exclude) are applied here: the schema stays whole.
+     */
+    public List<Table> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        Schema schema = run.settings().exclusions().apply(discovered);
         run.schema(schema);
         SqlDumpWriter out = run.writer();
         out.comment("camel-d1-backup dump of " + run.databaseName() + " taken "
@@ -50,12 +48,14 @@ public class SqlDump {
 
     public TableDump startTable(@Body Table table, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         run.writer().comment("Data of " + table.name());
-        if (table.dataMode() == Table.DataMode.NONE) {
+        if (table.dataMode() == Table.DataMode.EXCLUDED) {
+            run.writer().comment("Rows of " + table.name() + " left out (backup.exclude)");
+        } else if (table.dataMode() == Table.DataMode.NONE) {
             run.writer().comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
-        return new TableDump(new TableCursor(table, sizing), new InsertWriter(run.writer(), table));
+        return new TableDump(new TableCursor(table, run.settings().pageSizing()), new InsertWriter(run.writer(), table));
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump) {

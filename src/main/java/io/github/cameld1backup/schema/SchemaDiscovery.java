@@ -114,7 +114,9 @@ public class SchemaDiscovery {
                     QueryResult.text(row.get(xinfo.columnIndex("name"))),
                     String.valueOf(QueryResult.text(row.get(xinfo.columnIndex("type")))),
                     (int) QueryResult.number(row.get(xinfo.columnIndex("pk"))),
-                    (int) QueryResult.number(row.get(xinfo.columnIndex("hidden")))));
+                    (int) QueryResult.number(row.get(xinfo.columnIndex("hidden"))),
+                    QueryResult.number(row.get(xinfo.columnIndex("notnull"))) == 1,
+                    row.get(xinfo.columnIndex("dflt_value")) != null, false));
         }
         // index_xinfo(table) answers only for WITHOUT ROWID tables: their primary key, key columns first.
         List<KeyPart> primaryKey = new ArrayList<>();

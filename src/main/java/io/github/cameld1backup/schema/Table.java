@@ -19,7 +19,13 @@ public record Table(
         boolean withoutRowid,
         List<KeyPart> primaryKey,
         String rowidAlias,
-        List<String> parents) {
+        List<String> parents,
+        boolean dataExcluded) {
+
+    public Table(SchemaObject object, List<Column> columns, boolean withoutRowid, List<KeyPart> primaryKey,
+                 String rowidAlias, List<String> parents) {
+        this(object, columns, withoutRowid, primaryKey, rowidAlias, parents, false);
+    }
 
     /** How a virtual table's contents come back on restore. */
     public enum DataMode {
@@ -28,7 +34,9 @@ public record Table(
         /** External-content full-text index: rebuilt from its content table after the data. */
         REBUILD,
         /** Contentless full-text index: the text is not stored, so there is nothing to copy. */
-        NONE
+        NONE,
+        /** Left out by backup.exclude: the table is recreated empty. */
+        EXCLUDED
     }
 
     private static final Pattern MODULE = Pattern.compile("(?is)\\bUSING\\s+([A-Za-z0-9_]+)");
@@ -61,7 +69,15 @@ public record Table(
         return module().startsWith("fts");
     }
 
+    /** The same table, its rows left out of the backup (backup.exclude). */
+    public Table withDataExcluded() {
+        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents, true);
+    }
+
     public DataMode dataMode() {
+        if (dataExcluded) {
+            return DataMode.EXCLUDED;
+        }
         if (!isFullText()) {
             return DataMode.ROWS;
         }
