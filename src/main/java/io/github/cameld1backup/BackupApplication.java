@@ -45,6 +45,17 @@ public final class BackupApplication implements AutoCloseable {
                 + (api ? "" : ",**/routes/api/*.camel.yaml"));
         main.addOverrideProperty("camel.server.enabled", String.valueOf(api));
         main.addOverrideProperty(API, String.valueOf(api));
+        // The schedules are made per database from route templates, once the routes are loaded.
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterConfigure(org.apache.camel.main.BaseMainSupport configured) {
+                try {
+                    Schedules.addTo(configured.getCamelContext());
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot set up the schedules: " + e.getMessage(), e);
+                }
+            }
+        });
         return main;
     }
 
@@ -55,8 +66,22 @@ public final class BackupApplication implements AutoCloseable {
     private static Main configure(Map<String, String> overrides) {
         Main main = new Main();
         main.configure().addConfiguration(BackupBeans.class);
+        String config = overrides.getOrDefault("backup.config", System.getenv("BACKUP_CONFIG"));
+        if (config != null && !config.isBlank()) {
+            // The file's settings rank below the environment and the command line, as its documentation says.
+            ConfigFile.load(java.nio.file.Path.of(config)).forEach((key, value) -> {
+                if (!overrides.containsKey(key) && System.getenv(environmentName(key)) == null) {
+                    main.addOverrideProperty(key, value);
+                }
+            });
+        }
         overrides.forEach(main::addOverrideProperty);
         return main;
+    }
+
+    /** The environment variable Camel reads for a property: upper case, dots and dashes as underscores. */
+    static String environmentName(String key) {
+        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
     private static BackupApplication start(Main main) throws Exception {
@@ -77,42 +102,88 @@ public final class BackupApplication implements AutoCloseable {
         return context().getRegistry().lookupByNameAndType("backupSettings", BackupSettings.class);
     }
 
-    /** Runs one backup to completion; its failure comes back as the exception that stopped it. */
-    public BackupResult backup() throws Exception {
-        settings().source(); // a missing or malformed source setting stops here, before any work
-        return request("direct:backup", null, BackupResult.class);
+    public Databases databases() {
+        return context().getRegistry().lookupByNameAndType("databases", Databases.class);
     }
 
-    /** The backups of a target (the first configured one when null), newest first. */
+    /** Runs one backup of the only database to completion; its failure comes back as the exception that stopped it. */
+    public BackupResult backup() throws Exception {
+        return backup(null);
+    }
+
+    /** Runs one backup of a configured database (null: the only one). */
+    public BackupResult backup(String database) throws Exception {
+        databases().settings(database).source(); // a missing or malformed source setting stops here, before any work
+        return request("direct:backup", null, BackupResult.class, database, Map.of());
+    }
+
+    /** One database's backup in {@link #backupEach}: its result, or the message of what stopped it. */
+    public record Outcome(String database, BackupResult result, Exception failure) {
+    }
+
+    /** Backs up every configured database in turn; one failing does not stop the others. */
+    public List<Outcome> backupEach() {
+        List<Outcome> outcomes = new java.util.ArrayList<>();
+        List<String> names = databases().names();
+        for (String name : names.isEmpty() ? java.util.Collections.<String>singletonList(null) : names) {
+            try {
+                outcomes.add(new Outcome(name, backup(name), null));
+            } catch (Exception e) {
+                outcomes.add(new Outcome(name, null, e));
+            }
+        }
+        return outcomes;
+    }
+
+    /** The backups of a target (the database's first one when null), newest first. */
     @SuppressWarnings("unchecked")
+    public List<Manifest> list(TargetSpec target, String database) throws Exception {
+        return request("direct:list-backups", target == null ? databases().settings(database).primaryTarget() : target,
+                List.class, database, Map.of());
+    }
+
     public List<Manifest> list(TargetSpec target) throws Exception {
-        return request("direct:list-backups", target == null ? settings().targets().get(0) : target, List.class);
+        return list(target, null);
     }
 
     /** Restores a backup (a file, or a name in the first target) into {@code sqlite:PATH} or {@code d1}. */
     public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom) throws Exception {
-        return request("direct:restore", backup, RestoreResult.class, Map.of(RestoreSteps.TO, to,
+        return restore(backup, to, replace, resumeFrom, null);
+    }
+
+    public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom, String database)
+            throws Exception {
+        return request("direct:restore", backup, RestoreResult.class, database, Map.of(RestoreSteps.TO, to,
                 RestoreSteps.REPLACE, replace, RestoreSteps.RESUME_FROM, resumeFrom));
     }
 
     /** Applies the retention policy to the first target; a dry run only decides. */
     public Pruner.Report prune(boolean dryRun) throws Exception {
-        settings().source(); // which database's backups are in scope
-        return request("direct:prune", null, Pruner.Report.class, Map.of(Pruner.DRY_RUN, dryRun));
+        return prune(dryRun, null);
+    }
+
+    public Pruner.Report prune(boolean dryRun, String database) throws Exception {
+        databases().settings(database).source(); // which database's backups are in scope
+        return request("direct:prune", null, Pruner.Report.class, database, Map.of(Pruner.DRY_RUN, dryRun));
     }
 
     /** Loads a backup into a scratch database and checks it against its manifest. */
     public Verifier.Report verify(String backup) throws Exception {
-        return request("direct:verify", backup, Verifier.Report.class, Map.of());
+        return verify(backup, null);
     }
 
-    private <T> T request(String uri, Object body, Class<T> type) throws Exception {
-        return request(uri, body, type, Map.of());
+    public Verifier.Report verify(String backup, String database) throws Exception {
+        return request("direct:verify", backup, Verifier.Report.class, database, Map.of());
     }
 
-    private <T> T request(String uri, Object body, Class<T> type, Map<String, Object> headers) throws Exception {
+    private <T> T request(String uri, Object body, Class<T> type, String database, Map<String, Object> headers)
+            throws Exception {
+        Map<String, Object> all = new java.util.HashMap<>(headers);
+        if (database != null) {
+            all.put(Databases.HEADER, database);
+        }
         try {
-            return main.getCamelTemplate().requestBodyAndHeaders(uri, body, headers, type);
+            return main.getCamelTemplate().requestBodyAndHeaders(uri, body, all, type);
         } catch (CamelExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }

@@ -44,13 +44,15 @@ public class BackupBeans implements CamelConfiguration {
         Registry registry = context.getRegistry();
         registry.bind("backupSettings", settings);
         settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
-        RunRegistry runs = new RunRegistry();
+        Databases databases = new Databases(settings);
+        registry.bind("databases", databases);
+        RunRegistry runs = new RunRegistry(settings.clusterFolder().orElse(null));
         registry.bind("runRegistry", runs);
-        registry.bind("backupLifecycle", new BackupLifecycle(settings, runs,
+        registry.bind("backupLifecycle", new BackupLifecycle(runs,
                 () -> context.getRegistry().lookupByNameAndType("auditLog", AuditLog.class),
                 () -> context.getRegistry().lookupByNameAndType("alerts", Alerts.class)));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
-        registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
+        registry.bind("sqlDump", new SqlDump());
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
@@ -58,8 +60,11 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("gzipFormat", new GzipDataFormat());
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
-        // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target.
-        settings.r2().ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
+        // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target of
+        // some database. One R2 connection per deployment: databases choose buckets and prefixes.
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(settings), databases.all().stream())
+                .map(BackupSettings::r2).flatMap(java.util.Optional::stream).findFirst()
+                .ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
         registry.bind("backupListing", new BackupListing(s3));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
@@ -70,13 +75,14 @@ public class BackupBeans implements CamelConfiguration {
                 Boolean.parseBoolean(properties.resolveProperty("alert.on.success").orElse("false"))));
         ApiResponses responses = new ApiResponses(audit);
         registry.bind("apiResponses", responses);
-        registry.bind("backupDownload", new BackupDownload(settings, registry.lookupByNameAndType("backupListing",
+        registry.bind("backupDownload", new BackupDownload(registry.lookupByNameAndType("backupListing",
                 BackupListing.class), s3));
         registry.bind("health", new Health(context, runs, responses));
-        registry.bind("restoreSteps", new RestoreSteps(settings, s3, audit, templates));
+        registry.bind("restoreSteps", new RestoreSteps(s3, audit, templates));
         registry.bind("verifier", new Verifier(settings.workDirectory(), audit));
-        registry.bind("pruner", new Pruner(settings, registry.lookupByNameAndType("backupListing", BackupListing.class), s3,
-                settings.retention(), audit));
+        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), s3, audit));
+        registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
+                BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
             registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());

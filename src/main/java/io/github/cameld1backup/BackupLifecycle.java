@@ -43,33 +43,31 @@ public class BackupLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final BackupSettings settings;
     private final RunRegistry registry;
     private final java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit;
     private final java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alertsLookup;
 
-    public BackupLifecycle(BackupSettings settings, RunRegistry registry,
+    public BackupLifecycle(RunRegistry registry,
                            java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit,
                            java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alerts) {
-        this.settings = settings;
         this.registry = registry;
         this.audit = audit;
         this.alertsLookup = alerts;
     }
 
-    /** Starts a run: the {@link BackupRun} goes into the exchange property {@value #RUN}. */
+    /**
+     * Starts a run of the database whose settings {@link Databases#select} put in the exchange: the
+     * {@link BackupRun} goes into the exchange property {@value #RUN}.
+     */
     @Handler
-    public void start(Exchange exchange) throws IOException {
+    public void start(@ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange) throws IOException {
         SourceSpec source = settings.source();
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
         spool.toFile().deleteOnExit(); // a run cut off by shutdown leaves no scratch behind
         OutputStream out = Files.newOutputStream(spool);
-        String name = source.kind().equals(SourceSpec.SQLITE)
-                ? Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
-                : settings.databaseName().orElse(null);
-        BackupRun run = new BackupRun(source, settings.targets(), settings.compression(), settings.encryption(), spool,
-                new SqlDumpWriter(out, settings.maxStatementBytes()), name);
+        BackupRun run = new BackupRun(settings, spool, new SqlDumpWriter(out, settings.maxStatementBytes()),
+                settings.backupName().orElse(null));
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
         exchange.setProperty(RUN, run);
         exchange.setProperty(D1_DATABASE, source.location()); // the D1 routes address this database
@@ -95,7 +93,7 @@ public class BackupLifecycle {
         run.objectName(uniqueName(run));
         Path staged = body instanceof java.io.File f && f.toPath().equals(run.spool())
                 ? run.spool()
-                : settings.workDirectory().resolve(run.spool().getFileName() + run.extension());
+                : run.settings().workDirectory().resolve(run.spool().getFileName() + run.extension());
         staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
@@ -113,7 +111,7 @@ public class BackupLifecycle {
                 Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), run.tableRows(), run.rows(),
                 run.schema().hash(), run.writer().bytes(), Files.size(staged),
                 HexFormat.of().formatHex(sha256.digest()), run.compression(),
-                new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? settings.ageRecipients() : null),
+                new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? run.settings().ageRecipients() : null),
                 run.verification() == null ? null : new Manifest.Verification(run.verification().ok(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
                         .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()));

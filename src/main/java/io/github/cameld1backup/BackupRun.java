@@ -20,10 +20,8 @@ public final class BackupRun {
 
     private String id = UUID.randomUUID().toString();
     private final Instant startedAt = Instant.now();
+    private final BackupSettings settings;
     private final SourceSpec source;
-    private final List<TargetSpec> targets;
-    private final String compression;
-    private final String encryption;
     private final Path spool;
     private final SqlDumpWriter writer;
     private final Map<String, Long> tableRows = new LinkedHashMap<>();
@@ -38,12 +36,9 @@ public final class BackupRun {
     private Manifest manifest;
     private io.github.cameld1backup.restore.Verifier.Report verification;
 
-    BackupRun(SourceSpec source, List<TargetSpec> targets, String compression, String encryption, Path spool,
-              SqlDumpWriter writer, String databaseName) {
-        this.source = source;
-        this.targets = targets;
-        this.compression = compression;
-        this.encryption = encryption;
+    BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
+        this.settings = settings;
+        this.source = settings.source();
         this.spool = spool;
         this.writer = writer;
         this.databaseName = databaseName;
@@ -61,20 +56,25 @@ public final class BackupRun {
         return startedAt;
     }
 
+    /** The settings of the database this run backs up. */
+    public BackupSettings settings() {
+        return settings;
+    }
+
     public SourceSpec source() {
         return source;
     }
 
     public List<TargetSpec> targets() {
-        return targets;
+        return settings.targets();
     }
 
     public String compression() {
-        return compression;
+        return settings.compression();
     }
 
     public String encryption() {
-        return encryption;
+        return settings.encryption();
     }
 
     public Path spool() {
@@ -140,8 +140,8 @@ public final class BackupRun {
 
     /** What the stored object's name ends with: what it holds, outermost layer last. */
     public String extension() {
-        return ".sql" + (compression.equals("gzip") ? ".gz" : "")
-                + (encryption.equals("aes-256-gcm") ? ".enc" : encryption.equals("age") ? ".age" : "");
+        return ".sql" + (compression().equals("gzip") ? ".gz" : "")
+                + (encryption().equals("aes-256-gcm") ? ".enc" : encryption().equals("age") ? ".age" : "");
     }
 
     public String objectName() {

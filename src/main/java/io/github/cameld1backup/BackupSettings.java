@@ -1,6 +1,7 @@
 package io.github.cameld1backup;
 
 import io.github.cameld1backup.dump.PageSizing;
+import io.github.cameld1backup.schema.Exclusions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,12 @@ public final class BackupSettings {
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
+    /** Per-database keys: {@code database.<name>.<key>} overrides {@code <key>} for that database. */
+    public static final String DATABASE_KEY_PREFIX = "database.";
+
     private final Function<String, Optional<String>> properties;
+    /** The configured database these settings are for; null for the single unnamed database. */
+    private final String database;
     private SourceSpec source;
     private final List<TargetSpec> targets;
     private final String compression;
@@ -33,9 +39,11 @@ public final class BackupSettings {
     private final PageSizing pageSizing;
     private final int maxStatementBytes;
     private final String databaseName;
+    private final Exclusions exclusions;
 
-    private BackupSettings(Function<String, Optional<String>> properties) {
+    private BackupSettings(Function<String, Optional<String>> properties, String database) {
         this.properties = properties;
+        this.database = database;
         this.workDirectory = Path.of(optional("backup.work.dir").orElse(System.getProperty("java.io.tmpdir")))
                 .toAbsolutePath();
         this.targets = parseTargets(optional("backup.target").orElse(""));
@@ -45,12 +53,38 @@ public final class BackupSettings {
                 positiveInt("backup.page.initial.rows"), positiveInt("backup.page.max.rows"),
                 positiveInt("backup.page.target.bytes"));
         this.maxStatementBytes = positiveInt("backup.statement.max.bytes");
-        this.databaseName = optional("d1.database.name").orElse(null);
+        this.databaseName = optional("d1.database.name").orElse(database);
+        this.exclusions = Exclusions.parse(list("backup.exclude"));
     }
 
     /** Resolves and validates; {@code properties} answers a key with its value, blank meaning unset. */
     public static BackupSettings resolve(Function<String, Optional<String>> properties) {
-        return new BackupSettings(properties);
+        return new BackupSettings(properties, null);
+    }
+
+    /**
+     * The settings of the database configured as {@code name}: every key is first looked up as
+     * {@code database.<name>.<key>}, then deployment-wide. Resolved and validated now.
+     */
+    public BackupSettings forDatabase(String name) {
+        Function<String, Optional<String>> own = key -> properties.apply(DATABASE_KEY_PREFIX + name + "." + key)
+                .filter(v -> !v.isBlank());
+        return new BackupSettings(key -> own.apply(key).or(() -> properties.apply(key)), name);
+    }
+
+    /** The configured database name (--database, backup.databases); empty for the single unnamed database. */
+    public Optional<String> database() {
+        return Optional.ofNullable(database);
+    }
+
+    /** Names of the databases configured in backup.databases, in order; empty for one unnamed database. */
+    public List<String> databaseNames() {
+        return list("backup.databases");
+    }
+
+    /** Tables and columns whose data is left out of this database's backups. */
+    public Exclusions exclusions() {
+        return exclusions;
     }
 
     /**
@@ -123,11 +157,11 @@ public final class BackupSettings {
     }
 
     private java.time.Duration duration(String key) {
-        String v = optional(key).orElseThrow(() -> new IllegalArgumentException(describe(key) + " is not set"));
+        String v = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
         try {
             return java.time.Duration.parse(v);
         } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException(describe(key) + " must be an ISO-8601 duration such as PT15M, got '"
+            throw new IllegalArgumentException(name(key) + " must be an ISO-8601 duration such as PT15M, got '"
                     + v + "'");
         }
     }
@@ -138,6 +172,19 @@ public final class BackupSettings {
         String id = require("restore.d1.database.id", UUID, "the UUID of the D1 database to restore into (its own"
                 + " setting, not D1_DATABASE_ID)");
         return id.toLowerCase(Locale.ROOT);
+    }
+
+    /** Where and as whom the D1 API is called (the routes read it); never printed with its token. */
+    public record D1Api(String baseUrl, String accountId, String token) {
+        @Override
+        public String toString() {
+            return "D1Api[" + baseUrl + ", account " + accountId + "]";
+        }
+    }
+
+    public D1Api d1Api() {
+        return new D1Api(optional("cloudflare.api.base.url").orElse(""), optional("cloudflare.account.id").orElse(""),
+                optional("cloudflare.api.token").orElse(""));
     }
 
     public int d1RequestsPerWindow() {
@@ -160,6 +207,59 @@ public final class BackupSettings {
         return duration("d1.retry.max.wait");
     }
 
+    /**
+     * The folder the replicas of a deployment share (backup.cluster = file:DIR): leader election
+     * for the schedules and the run locks live there. Empty for a single replica.
+     */
+    public Optional<Path> clusterFolder() {
+        return optional("backup.cluster").map(v -> {
+            if (!v.toLowerCase(Locale.ROOT).startsWith("file:") || v.length() <= "file:".length()) {
+                throw new IllegalArgumentException(name("backup.cluster") + " must be file:DIR, a folder every replica"
+                        + " shares, got '" + v + "'");
+            }
+            return Path.of(v.substring("file:".length())).toAbsolutePath().normalize();
+        });
+    }
+
+    /** Quartz cron of this database's scheduled backups (backup.cron, seconds first). */
+    public String cron() {
+        return cronExpression("backup.cron");
+    }
+
+    /** Quartz cron of the retention schedule (retention.cron). */
+    public String retentionCron() {
+        return cronExpression("retention.cron");
+    }
+
+    /** Time zone of the schedules (backup.cron.time.zone). */
+    public String cronTimeZone() {
+        String zone = optional("backup.cron.time.zone").orElse("UTC");
+        try {
+            return java.time.ZoneId.of(zone).getId();
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException(name("backup.cron.time.zone") + " is not a time zone: '" + zone + "'");
+        }
+    }
+
+    private String cronExpression(String key) {
+        String cron = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
+        if (!org.quartz.CronExpression.isValidExpression(cron)) {
+            throw new IllegalArgumentException(name(key) + " is not a Quartz cron expression (seconds first, e.g."
+                    + " '0 0 3 * * ?'), got '" + cron + "'");
+        }
+        return cron;
+    }
+
+    /** How often a replica renews or tries to take leadership (backup.cluster.interval). */
+    public java.time.Duration clusterInterval() {
+        return duration("backup.cluster.interval");
+    }
+
+    /** Whether backups are pruned after each backup and on the retention schedule (retention.enabled). */
+    public boolean retentionEnabled() {
+        return Boolean.parseBoolean(optional("retention.enabled").orElse("false"));
+    }
+
     /** The retention policy (checked when first asked for: prune and the after-backup step). */
     public io.github.cameld1backup.retention.RetentionPolicy retention() {
         String zone = optional("retention.time.zone").orElse("UTC");
@@ -169,7 +269,7 @@ public final class BackupSettings {
                     count("retention.keep.yearly"), optional("retention.keep.within").map(v -> duration("retention.keep.within"))
                     .orElse(java.time.Duration.ZERO), duration("retention.min.age"), java.time.ZoneId.of(zone));
         } catch (java.time.DateTimeException e) {
-            throw new IllegalArgumentException(describe("retention.time.zone") + " is not a time zone: '" + zone + "'");
+            throw new IllegalArgumentException(name("retention.time.zone") + " is not a time zone: '" + zone + "'");
         }
     }
 
@@ -183,7 +283,7 @@ public final class BackupSettings {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(describe(key) + " must be a whole number of 0 or more, got '" + v + "'");
+        throw new IllegalArgumentException(name(key) + " must be a whole number of 0 or more, got '" + v + "'");
     }
 
     public int restoreRequestBytes() {
@@ -222,6 +322,17 @@ public final class BackupSettings {
     /** The configured D1 database name, if any (else the API is asked). */
     public Optional<String> databaseName() {
         return Optional.ofNullable(databaseName);
+    }
+
+    /**
+     * The name backups of this source carry: d1.database.name, else the configured database name, else
+     * a SQLite file's base name; empty for D1 without either (the API is asked).
+     */
+    public Optional<String> backupName() {
+        SourceSpec s = source();
+        return databaseName().or(() -> s.kind().equals(SourceSpec.SQLITE)
+                ? Optional.of(Path.of(s.location()).getFileName().toString().replaceFirst("\\.[^.]*$", ""))
+                : Optional.empty());
     }
 
     private SourceSpec parseSource(String value) {
@@ -340,7 +451,7 @@ public final class BackupSettings {
                 return scheme;
             case "age":
                 if (list("age.recipients").isEmpty()) {
-                    throw new IllegalArgumentException(describe("age.recipients")
+                    throw new IllegalArgumentException(name("age.recipients")
                             + " is not set: it must list age public keys (age1...) to encrypt to");
                 }
                 new io.github.cameld1backup.format.AgeDataFormat(list("age.recipients"), List.of());
@@ -354,7 +465,7 @@ public final class BackupSettings {
     private String oneOf(String key, String fallback, List<String> allowed) {
         String v = optional(key).map(s -> s.toLowerCase(Locale.ROOT)).orElse(fallback);
         if (!allowed.contains(v)) {
-            throw new IllegalArgumentException(describe(key) + " must be one of " + allowed + ", got '" + v + "'");
+            throw new IllegalArgumentException(name(key) + " must be one of " + allowed + ", got '" + v + "'");
         }
         return v;
     }
@@ -371,22 +482,22 @@ public final class BackupSettings {
                 throw new IllegalArgumentException();
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(describe(key) + " must be an http(s) URL, got '" + value + "'");
+            throw new IllegalArgumentException(name(key) + " must be an http(s) URL, got '" + value + "'");
         }
     }
 
     private String require(String key, Pattern format, String what) {
         String value = optional(key).orElseThrow(() -> new IllegalArgumentException(
-                describe(key) + " is not set: it must be " + what));
+                name(key) + " is not set: it must be " + what));
         if (!format.matcher(value).matches()) {
             // Never echo the value: it may be a secret pasted into the wrong variable.
-            throw new IllegalArgumentException(describe(key) + " is malformed: it must be " + what);
+            throw new IllegalArgumentException(name(key) + " is malformed: it must be " + what);
         }
         return value;
     }
 
     private int positiveInt(String key) {
-        String value = optional(key).orElseThrow(() -> new IllegalArgumentException(describe(key) + " is not set"));
+        String value = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
         try {
             int n = Integer.parseInt(value);
             if (n > 0) {
@@ -395,7 +506,7 @@ public final class BackupSettings {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(describe(key) + " must be a positive whole number, got '" + value + "'");
+        throw new IllegalArgumentException(name(key) + " must be a positive whole number, got '" + value + "'");
     }
 
     private Optional<String> optional(String key) {
@@ -405,5 +516,11 @@ public final class BackupSettings {
     /** "D1_DATABASE_ID (d1.database.id)": the environment name users set, and the property key. */
     static String describe(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + " (" + key + ")";
+    }
+
+    /** As {@link #describe(String)}, naming the configured database whose setting it is. */
+    private String name(String key) {
+        return database == null ? describe(key) : describe(key) + " of database '" + database + "' (or "
+                + describe(DATABASE_KEY_PREFIX + database + "." + key) + ")";
     }
 }

@@ -1,29 +1,61 @@
 package io.github.cameld1backup;
 
 import io.github.cameld1backup.api.ApiException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.camel.Header;
 
 /**
- * Bean that knows the runs of this process: at most one at a time (a trigger that finds one going
- * is refused with its id), and the state of recent ones for {@code GET /api/backup/runs/{id}}.
+ * Bean that knows the runs of this process: at most one at a time per database (a trigger that
+ * finds one going is refused with its id; other databases run on), and the state of recent ones
+ * for {@code GET /api/backup/runs/{id}}.
+ *
+ * <p>With a cluster folder (backup.cluster), a run also holds a lock file there for its database,
+ * so runs never overlap across replicas either. The file keeps the id of the run holding it and is
+ * emptied when the run ends: an id in a file nobody holds belongs to a run whose replica died.
  */
 public class RunRegistry {
 
     /** Header carrying a claimed run's id into {@code direct:backup}. */
     public static final String RUN_ID = "BackupRunId";
     private static final int KEEP = 50;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunRegistry.class);
 
     private final Map<String, Entry> runs = new LinkedHashMap<>();
-    private String running;
+    /** The running run of each database (key: its name, "" for the unnamed one). */
+    private final Map<String, Slot> running = new LinkedHashMap<>();
+    private final Path lockFolder;
+
+    private record Slot(String runId, FileChannel channel, FileLock lock) {
+    }
+
+    public RunRegistry() {
+        this(null);
+    }
+
+    /** @param lockFolder the shared folder of the replicas' run locks; null for a single replica */
+    public RunRegistry(Path lockFolder) {
+        this.lockFolder = lockFolder;
+    }
 
     private static final class Entry {
         final String id;
+        final String database;
         final String trigger;
         final Instant claimedAt = Instant.now();
         volatile BackupRun run;
@@ -32,20 +64,29 @@ public class RunRegistry {
         volatile BackupResult result;
         volatile Instant finishedAt;
 
-        Entry(String id, String trigger) {
+        Entry(String id, String database, String trigger) {
             this.id = id;
+            this.database = database;
             this.trigger = trigger;
         }
     }
 
-    /** Reserves the single run slot; 409 with the running run's id when taken. */
-    public synchronized String claim(String trigger) {
-        if (running != null) {
-            throw new ApiException(409, "a backup is already running", Map.of("running", running), 0);
+    /** Route step: claims the run slot of the request's database and puts the run's id in header {@value #RUN_ID}. */
+    public void claim(@Header(Databases.HEADER) String database, @Header("BackupTrigger") String trigger,
+                      org.apache.camel.Exchange exchange) {
+        exchange.getMessage().setHeader(RUN_ID, claim(database, trigger));
+    }
+
+    /** Reserves the database's run slot, here and (clustered) on every replica; 409 with the running run's id when taken. */
+    public synchronized String claim(String database, String trigger) {
+        String key = key(database);
+        Slot taken = running.get(key);
+        if (taken != null) {
+            throw alreadyRunning(database, taken.runId());
         }
         String id = UUID.randomUUID().toString();
-        runs.put(id, new Entry(id, trigger));
-        running = id;
+        running.put(key, lockAcrossReplicas(database, id));
+        runs.put(id, new Entry(id, key, trigger));
         while (runs.size() > KEEP) {
             runs.remove(runs.keySet().iterator().next());
         }
@@ -56,7 +97,8 @@ public class RunRegistry {
     public synchronized String attach(String claimedId, BackupRun run) {
         Entry e = claimedId == null ? null : runs.get(claimedId);
         if (e == null) {
-            e = new Entry(claimedId == null ? UUID.randomUUID().toString() : claimedId, "direct");
+            e = new Entry(claimedId == null ? UUID.randomUUID().toString() : claimedId,
+                    key(run.settings().database().orElse(null)), "direct");
             runs.put(e.id, e);
         }
         e.run = run;
@@ -71,9 +113,7 @@ public class RunRegistry {
             e.result = result;
             e.error = error;
             e.finishedAt = Instant.now();
-        }
-        if (id.equals(running)) {
-            running = null;
+            free(e.database, id);
         }
     }
 
@@ -83,13 +123,112 @@ public class RunRegistry {
         if (e != null && e.finishedAt == null) {
             finished(id, null, "the run ended before it started");
         }
-        if (id != null && id.equals(running)) {
-            running = null;
+    }
+
+    /** The ids of the runs going now, of every database. */
+    public synchronized List<String> running() {
+        return running.values().stream().map(Slot::runId).toList();
+    }
+
+    /**
+     * The id of a run of this database that was cut off on some replica (it died mid-run), if the
+     * cluster folder records one and no replica runs the database now.
+     */
+    public synchronized Optional<String> interruptedRun(@Header(Databases.HEADER) String database) {
+        if (lockFolder == null || running.containsKey(key(database))) {
+            return Optional.empty();
+        }
+        Path file = lockFile(database);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                return Optional.empty(); // running on another replica
+            }
+            String id = read(channel);
+            lock.release();
+            return id.isEmpty() ? Optional.empty() : Optional.of(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the run lock " + file, e);
         }
     }
 
-    public synchronized String running() {
-        return running;
+    private Slot lockAcrossReplicas(String database, String id) {
+        if (lockFolder == null) {
+            return new Slot(id, null, null);
+        }
+        Path file = lockFile(database);
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(file.getParent());
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(channel);
+            if (lock == null) {
+                String other = read(channel);
+                channel.close();
+                throw alreadyRunning(database, other.isEmpty() ? "on another replica" : other);
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+            return new Slot(id, channel, lock);
+        } catch (IOException e) {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+            } catch (IOException ignored) {
+                // reported below
+            }
+            throw new UncheckedIOException("cannot take the run lock " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends a run's claim: its lock file is emptied (the run is not cut off) and unlocked. */
+    private void free(String key, String id) {
+        Slot slot = running.get(key);
+        if (slot == null || !slot.runId().equals(id)) {
+            return;
+        }
+        running.remove(key);
+        if (slot.channel() != null) {
+            try (FileChannel channel = slot.channel()) {
+                channel.truncate(0);
+                channel.force(true);
+                slot.lock().release();
+            } catch (IOException e) {
+                LOG.warn("Could not release the run lock of {}: {}", key, e.getMessage());
+            }
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // held by another context in this JVM
+        }
+    }
+
+    private static String read(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(128);
+        channel.read(buffer, 0);
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).trim();
+    }
+
+    private Path lockFile(String database) {
+        return lockFolder.resolve("runs").resolve((database == null || database.isBlank() ? "default" : database) + ".lock");
+    }
+
+    private static String key(String database) {
+        return database == null ? "" : database;
+    }
+
+    private static ApiException alreadyRunning(String database, String runId) {
+        return new ApiException(409, "a backup" + (database == null || database.isBlank() ? "" : " of " + database)
+                + " is already running", Map.of("running", runId), 0);
     }
 
     /** A run's state as the API shows it; 404 for an unknown id. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -22,12 +23,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
  */
 public class BackupDownload {
 
-    private final BackupSettings settings;
     private final BackupListing listing;
     private final Supplier<S3Client> s3;
 
-    public BackupDownload(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3) {
-        this.settings = settings;
+    public BackupDownload(BackupListing listing, Supplier<S3Client> s3) {
         this.listing = listing;
         this.s3 = s3;
     }
@@ -38,9 +37,12 @@ public class BackupDownload {
         }
     }
 
-    public void stream(@Header("name") String name, Exchange exchange) throws IOException {
+    /** Streams a backup of the first target of the database the request names. */
+    public void stream(@Header("name") String name,
+                       @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS) BackupSettings settings,
+                       Exchange exchange) throws IOException {
         validateName(name);
-        TargetSpec target = settings.targets().get(0);
+        TargetSpec target = settings.primaryTarget();
         boolean known = listing.list(target).stream().map(Manifest::object).anyMatch(name::equals);
         if (!known) {
             throw new ApiException(404, "no such backup");

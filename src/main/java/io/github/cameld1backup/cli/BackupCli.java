@@ -36,6 +36,28 @@ public class BackupCli {
     }
 
 
+    /** The options every command has: which database, and the deployment's settings file. */
+    static class DatabaseOptions {
+        @Option(names = "--database", paramLabel = "NAME",
+                description = "One of the databases named in BACKUP_DATABASES (default: every one for backup and"
+                        + " prune; the only one otherwise).")
+        String database;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "A .properties or .yaml file of settings (default: BACKUP_CONFIG).")
+        String config;
+
+        /** The command's options as settings; for a named database also as its own, which outrank the deployment's. */
+        Map<String, String> overrides(Map<String, String> more) {
+            Map<String, String> overrides = new LinkedHashMap<>(more);
+            if (database != null) {
+                more.forEach((key, value) -> overrides.put("database." + database + "." + key, value));
+            }
+            put(overrides, "backup.config", config);
+            return overrides;
+        }
+    }
+
     /** Options of the commands that read a database and write backups. */
     static class RunOptions {
         @Option(names = "--source", paramLabel = "d1|sqlite:PATH",
@@ -92,12 +114,28 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(options.overrides())) {
-                BackupResult result = app.backup();
-                spec.commandLine().getOut().println(result.summary());
-                return 0;
+            try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
+                if (db.database != null || app.databases().names().size() <= 1) {
+                    spec.commandLine().getOut().println(app.backup(db.database).summary());
+                    return 0;
+                }
+                // Every database, each on its own: one failing does not stop the others.
+                int failed = 0;
+                for (BackupApplication.Outcome o : app.backupEach()) {
+                    if (o.failure() == null) {
+                        spec.commandLine().getOut().println(o.result().summary());
+                    } else {
+                        failed++;
+                        spec.commandLine().getErr().println("camel-d1-backup: " + o.database() + ": "
+                                + Failures.message(o.failure()));
+                    }
+                }
+                return failed == 0 ? 0 : 1;
             }
         }
     }
@@ -108,9 +146,12 @@ public class BackupCli {
         @CommandLine.Mixin
         RunOptions options = new RunOptions();
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            org.apache.camel.main.Main main = BackupApplication.service(options.overrides());
+            org.apache.camel.main.Main main = BackupApplication.service(db.overrides(options.overrides()));
             main.run();
             return main.getExitCode();
         }
@@ -138,10 +179,13 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(target.overrides())) {
-                spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom).summary());
+            try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
+                spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom, db.database).summary());
                 return 0;
             }
         }
@@ -158,10 +202,13 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(target.overrides())) {
-                var report = app.verify(backup);
+            try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
+                var report = app.verify(backup, db.database);
                 spec.commandLine().getOut().println(report.summary());
                 return report.ok() ? 0 : 1;
             }
@@ -179,10 +226,17 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(options.overrides())) {
-                spec.commandLine().getOut().println(app.prune(dryRun).summary());
+            try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
+                List<String> names = db.database != null || app.databases().names().isEmpty()
+                        ? java.util.Collections.singletonList(db.database) : app.databases().names();
+                for (String name : names) {
+                    spec.commandLine().getOut().println(app.prune(dryRun, name).summary());
+                }
                 return 0;
             }
         }
@@ -193,9 +247,12 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(Map.of())) {
+            try (BackupApplication app = BackupApplication.start(db.overrides(Map.of()))) {
                 Totp totp = app.settings().totp().orElseThrow(() -> new IllegalArgumentException(
                         "TOTP_SECRET (totp.secret) is not set"));
                 spec.commandLine().getOut().println(totp.now());
@@ -212,17 +269,20 @@ public class BackupCli {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(target.overrides())) {
-                List<Manifest> backups = app.list(null);
+            try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
+                List<Manifest> backups = app.list(null, db.database);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-48s %-24s %7s %10s %10s %-11s%n", "BACKUP", "STARTED", "TABLES", "ROWS", "SIZE", "ENCRYPTION");
                 for (Manifest m : backups) {
                     out.printf("%-48s %-24s %7d %10d %10s %-11s%n", m.object(), m.startedAt(), m.tables().size(), m.rows(),
                             BackupResult.humanBytes(m.storedBytes()), m.encryption().scheme());
                 }
-                out.printf("%d backups in %s%n", backups.size(), app.settings().targets().get(0).describe());
+                out.printf("%d backups in %s%n", backups.size(), app.databases().settings(db.database).primaryTarget().describe());
                 return 0;
             }
         }

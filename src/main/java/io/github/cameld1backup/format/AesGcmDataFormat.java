@@ -35,6 +35,11 @@ public class AesGcmDataFormat extends StreamingDataFormat {
         this.key = hexKey == null ? null : HexFormat.of().parseHex(hexKey);
     }
 
+    @Override
+    StreamingDataFormat forSettings(io.github.cameld1backup.BackupSettings settings) {
+        return new AesGcmDataFormat(settings.encryptionKey().orElse(null));
+    }
+
     private byte[] key() {
         if (key == null) {
             throw new IllegalStateException("no AES-256-GCM key configured (ENCRYPTION_KEY)");

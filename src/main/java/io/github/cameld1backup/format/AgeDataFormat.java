@@ -39,6 +39,11 @@ public class AgeDataFormat extends StreamingDataFormat {
     }
 
     @Override
+    StreamingDataFormat forSettings(io.github.cameld1backup.BackupSettings settings) {
+        return new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities());
+    }
+
+    @Override
     public String getDataFormatName() {
         return "age";
     }

@@ -1,5 +1,7 @@
 package io.github.cameld1backup.format;
 
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.Databases;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.camel.Exchange;
@@ -18,7 +20,7 @@ abstract class StreamingDataFormat extends ServiceSupport implements DataFormat,
     @Override
     public final void marshal(Exchange exchange, Object graph, OutputStream stream) throws Exception {
         try (InputStream in = exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, graph)) {
-            encode(in, stream);
+            forDatabase(exchange).encode(in, stream);
         }
     }
 
@@ -27,9 +29,23 @@ abstract class StreamingDataFormat extends ServiceSupport implements DataFormat,
         // Decoded into a stream cache first: for authenticated formats nothing is handed on before
         // the whole input has been checked.
         CachedOutputStream out = new CachedOutputStream(exchange);
-        decode(stream, out);
+        forDatabase(exchange).decode(stream, out);
         out.close();
         return out.newStreamCache();
+    }
+
+    /**
+     * The format for the database the exchange is for: keys may be set per database, so a format
+     * with keys answers one made from that database's settings; this one outside a request.
+     */
+    StreamingDataFormat forDatabase(Exchange exchange) {
+        BackupSettings settings = exchange.getProperty(Databases.SETTINGS, BackupSettings.class);
+        return settings == null ? this : forSettings(settings);
+    }
+
+    /** This format as the given settings configure it; formats without keys are the same for every database. */
+    StreamingDataFormat forSettings(BackupSettings settings) {
+        return this;
     }
 
     protected abstract void encode(InputStream in, OutputStream out) throws Exception;

@@ -2,6 +2,7 @@ package io.github.cameld1backup.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.Databases;
 import io.github.cameld1backup.TargetSpec;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
@@ -49,21 +50,20 @@ public class RestoreSteps {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreSteps.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final BackupSettings settings;
     private final Supplier<S3Client> s3;
     private final io.github.cameld1backup.audit.AuditLog audit;
     private final Supplier<ProducerTemplate> templates;
 
-    public RestoreSteps(BackupSettings settings, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit,
+    public RestoreSteps(Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit,
                         Supplier<ProducerTemplate> templates) {
-        this.settings = settings;
         this.s3 = s3;
         this.audit = audit;
         this.templates = templates;
     }
 
     /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
-    public void fetch(@Body String backup, Exchange exchange) throws Exception {
+    public void fetch(@Body String backup, @ExchangeProperty(Databases.SETTINGS) BackupSettings settings,
+                      Exchange exchange) throws Exception {
         Path local = Path.of(backup);
         Path file;
         Manifest manifest = null;
@@ -116,7 +116,9 @@ public class RestoreSteps {
     }
 
     /** Body: the plain SQL (authenticated and decompressed by now). */
-    public RestoreResult load(@Body Object sql, @ExchangeProperty(RUN) RestoreRun run, Exchange exchange) throws Exception {
+    public RestoreResult load(@Body Object sql, @ExchangeProperty(RUN) RestoreRun run,
+                              @ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange)
+            throws Exception {
         String to = exchange.getMessage().getHeader(TO, String.class);
         boolean replace = exchange.getMessage().getHeader(REPLACE, false, Boolean.class);
         long resumeFrom = exchange.getMessage().getHeader(RESUME_FROM, 1L, Long.class);
@@ -133,10 +135,10 @@ public class RestoreSteps {
         } else if ("d1".equalsIgnoreCase(to)) {
             String database = settings.restoreD1DatabaseId();
             ProducerTemplate template = templates.get();
-            D1Loader.Sender sender = statements -> execute(template, database, statements);
+            D1Loader.Sender sender = statements -> execute(template, settings, database, statements);
             List<String> before = new ArrayList<>();
             if (resumeFrom <= 1) {
-                List<Map<String, Object>> existing = execute(template, database, List.of(
+                List<Map<String, Object>> existing = execute(template, settings, database, List.of(
                         "SELECT type || ' ' || name AS object FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
                                 + " AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'"));
                 if (!existing.isEmpty()) {
@@ -164,8 +166,10 @@ public class RestoreSteps {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> execute(ProducerTemplate template, String database, List<String> statements) {
+    private static List<Map<String, Object>> execute(ProducerTemplate template, BackupSettings settings, String database,
+                                                     List<String> statements) {
         Exchange answer = template.send("direct:d1-execute", e -> {
+            e.setProperty(Databases.SETTINGS, settings);
             e.setProperty("d1DatabaseId", database);
             e.getMessage().setBody(new io.github.cameld1backup.source.SqlBatch(statements));
         });

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,18 +30,13 @@ public class Pruner {
     public static final String DRY_RUN = "PruneDryRun";
     private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
 
-    private final BackupSettings settings;
     private final BackupListing listing;
     private final Supplier<S3Client> s3;
-    private final RetentionPolicy policy;
     private final io.github.cameld1backup.audit.AuditLog audit;
 
-    public Pruner(BackupSettings settings, BackupListing listing, Supplier<S3Client> s3, RetentionPolicy policy,
-                  io.github.cameld1backup.audit.AuditLog audit) {
-        this.settings = settings;
+    public Pruner(BackupListing listing, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit) {
         this.listing = listing;
         this.s3 = s3;
-        this.policy = policy;
         this.audit = audit;
     }
 
@@ -59,13 +55,16 @@ public class Pruner {
         }
     }
 
-    public Report prune(@Header(DRY_RUN) Boolean dryRun) throws IOException {
+    /** Prunes the first target of the database whose settings the exchange carries. */
+    public Report prune(@Header(DRY_RUN) Boolean dryRun,
+                        @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS) BackupSettings settings)
+            throws IOException {
         boolean dry = Boolean.TRUE.equals(dryRun);
+        RetentionPolicy policy = settings.retention();
         TargetSpec target = settings.primaryTarget();
-        SourceSpec source = settings.source();
         List<RetentionPolicy.Backup> backups = new ArrayList<>();
         for (Manifest m : listing.list(target)) {
-            if (ofThisDatabase(m, source) && BackupNames.valid(m.object())) {
+            if (BackupListing.isOf(m, settings) && BackupNames.valid(m.object())) {
                 backups.add(new RetentionPolicy.Backup(m.object(), Instant.parse(m.startedAt())));
             }
         }
@@ -91,23 +90,15 @@ public class Pruner {
     }
 
     /** After a backup: prune, but a failing prune never fails the backup that just succeeded. */
-    public void afterBackup() {
+    public void afterBackup(@ExchangeProperty(io.github.cameld1backup.BackupLifecycle.RUN) io.github.cameld1backup.BackupRun run) {
+        if (!run.settings().retentionEnabled()) {
+            return;
+        }
         try {
-            prune(false);
+            prune(false, run.settings());
         } catch (IOException | RuntimeException e) {
             LOG.error("Retention after the backup failed (the backup itself is stored): {}", e.getMessage());
         }
-    }
-
-    private static boolean ofThisDatabase(Manifest m, SourceSpec source) {
-        if (m.database() == null) {
-            return false;
-        }
-        return source.kind().equals(SourceSpec.D1)
-                ? source.location().equalsIgnoreCase(String.valueOf(m.database().id()))
-                : SourceSpec.SQLITE.equals(m.database().source())
-                        && Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
-                        .equals(m.database().name());
     }
 
     private void delete(TargetSpec target, String name) throws IOException {

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.source;
 
+import io.github.cameld1backup.Databases;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -45,6 +46,8 @@ public class D1Calls {
             budget.acquire();
             Exchange answer = templates.get().send(route, e -> {
                 e.setProperty("d1DatabaseId", database);
+                // whose account and token the request uses
+                e.setProperty(Databases.SETTINGS, exchange.getProperty(Databases.SETTINGS));
                 e.getMessage().setBody(body);
             });
             Exception failure = answer.getException();
@@ -64,6 +67,15 @@ public class D1Calls {
                     wait.toMillis());
             Thread.sleep(wait.toMillis());
         }
+    }
+
+    /**
+     * Route step of a D1 attempt: the bearer token of the database the exchange is for. Set here, not
+     * by an expression, so the token never passes through expression evaluation (logged at TRACE).
+     */
+    public void authorize(@ExchangeProperty(Databases.SETTINGS) io.github.cameld1backup.BackupSettings settings,
+                          Exchange exchange) {
+        exchange.getMessage().setHeader("Authorization", "Bearer " + settings.d1Api().token());
     }
 
     /** How long to wait before retrying, or null when the failure is not worth a retry. */

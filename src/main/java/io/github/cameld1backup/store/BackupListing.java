@@ -29,6 +29,30 @@ public class BackupListing {
         this.s3 = s3;
     }
 
+    /**
+     * The backups in a target; for a database configured by name (backup.databases), only its own
+     * (databases may share a bucket and prefix).
+     */
+    public List<Manifest> listFor(@org.apache.camel.Body TargetSpec target,
+                               @org.apache.camel.ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS)
+                               io.github.cameld1backup.BackupSettings settings) throws IOException {
+        List<Manifest> all = list(target);
+        return settings == null || settings.database().isEmpty() ? all
+                : all.stream().filter(m -> isOf(m, settings)).toList();
+    }
+
+    /** Whether a stored backup is of this database: the same D1 database, or a SQLite source under the same name. */
+    public static boolean isOf(Manifest m, io.github.cameld1backup.BackupSettings settings) {
+        if (m.database() == null) {
+            return false;
+        }
+        io.github.cameld1backup.SourceSpec source = settings.source();
+        return source.kind().equals(io.github.cameld1backup.SourceSpec.D1)
+                ? source.location().equalsIgnoreCase(String.valueOf(m.database().id()))
+                : io.github.cameld1backup.SourceSpec.SQLITE.equals(m.database().source())
+                        && m.database().name() != null && m.database().name().equals(settings.backupName().orElse(null));
+    }
+
     public List<Manifest> list(TargetSpec target) throws IOException {
         List<Manifest> manifests = target.kind().equals(TargetSpec.FILE) ? fromFolder(Path.of(target.location()))
                 : fromBucket(target);

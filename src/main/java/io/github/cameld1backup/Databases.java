@@ -1,0 +1,101 @@
+package io.github.cameld1backup;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.Handler;
+
+/**
+ * Bean that knows the databases of this deployment: those named in {@code backup.databases}, each
+ * with its own settings ({@code database.<name>.<key>}, falling back to the deployment-wide key),
+ * or, when none are named, the one database the deployment-wide settings describe. Each route
+ * that serves a request starts with {@link #select}, which puts the settings of the database the
+ * request names (header {@value #HEADER}) into the exchange property {@value #SETTINGS}.
+ */
+public class Databases {
+
+    /** The database a request is for: a name from backup.databases; absent for the only one. */
+    public static final String HEADER = "BackupDatabase";
+    /** The {@link BackupSettings} in force for an exchange. */
+    public static final String SETTINGS = "databaseSettings";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    private final BackupSettings deployment;
+    private final Map<String, BackupSettings> configured = new LinkedHashMap<>();
+
+    /** Resolves and validates every configured database now, so a malformed one stops start-up. */
+    public Databases(BackupSettings deployment) {
+        this.deployment = deployment;
+        for (String name : deployment.databaseNames()) {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("BACKUP_DATABASES (backup.databases): '" + name + "' is not a usable"
+                        + " database name (letters, digits, '.', '_', '-'; at most 63)");
+            }
+            if (configured.put(name, deployment.forDatabase(name)) != null) {
+                throw new IllegalArgumentException("BACKUP_DATABASES (backup.databases) names '" + name + "' twice");
+            }
+        }
+    }
+
+    /** The configured names, in order; empty when the deployment backs up one unnamed database. */
+    public List<String> names() {
+        return List.copyOf(configured.keySet());
+    }
+
+    /**
+     * The settings for a request: the named database's; with no name, the only database's, or (when
+     * several are configured) the deployment-wide settings, which serve requests that need no
+     * database, such as restoring a file.
+     */
+    public BackupSettings settings(String name) {
+        if (name == null || name.isBlank()) {
+            return configured.size() == 1 ? configured.values().iterator().next() : deployment;
+        }
+        BackupSettings settings = configured.get(name);
+        if (settings == null) {
+            throw new UnknownDatabaseException(name, names());
+        }
+        return settings;
+    }
+
+    /** Every database a deployment-wide command covers (backup, prune, list without --database). */
+    public List<BackupSettings> all() {
+        return configured.isEmpty() ? List.of(deployment) : new ArrayList<>(configured.values());
+    }
+
+    /** Route step: the settings of the database named in header {@value #HEADER} into {@value #SETTINGS}. */
+    @Handler
+    public void select(Exchange exchange) {
+        exchange.setProperty(SETTINGS, settings(exchange.getMessage().getHeader(HEADER, String.class)));
+    }
+
+    /**
+     * Route step of the HTTP API: the database named by the query parameter {@code database}, into
+     * header {@value #HEADER} and its settings into {@value #SETTINGS}; 404 for an unknown name. With
+     * {@code required}, a deployment of several databases must be told which (400).
+     */
+    public void selectRequested(@org.apache.camel.Header("database") String name, boolean required, Exchange exchange) {
+        if (required && (name == null || name.isBlank()) && configured.size() > 1) {
+            throw new io.github.cameld1backup.api.ApiException(400, "name the database: ?database=NAME",
+                    Map.of("databases", names()), 0);
+        }
+        try {
+            exchange.setProperty(SETTINGS, settings(name));
+        } catch (UnknownDatabaseException e) {
+            throw new io.github.cameld1backup.api.ApiException(404, "no such database", Map.of("databases", names()), 0);
+        }
+        exchange.getMessage().setHeader(HEADER, name == null || name.isBlank() ? null : name);
+    }
+
+    /** A request for a database this deployment does not have. */
+    public static final class UnknownDatabaseException extends IllegalArgumentException {
+        public UnknownDatabaseException(String name, List<String> known) {
+            super("no database '" + name + "' is configured" + (known.isEmpty()
+                    ? " (BACKUP_DATABASES is not set: there is one unnamed database)"
+                    : " (BACKUP_DATABASES: " + String.join(", ", known) + ")"));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.cameld1backup;
+
+import io.github.cameld1backup.store.BackupListing;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Header;
+import org.apache.camel.component.file.cluster.FileLockClusterService;
+
+/**
+ * The run command's schedules: one scheduled backup route per database, made from the templates in
+ * routes/service/schedule.camel.yaml, and the retention schedule. With a cluster folder
+ * (backup.cluster) every schedule consumer is wrapped in {@code master:} under a namespace of its
+ * own, with a {@link FileLockClusterService} on that folder, so each database's schedule fires on
+ * one replica, and different databases may lead on different replicas.
+ */
+public class Schedules {
+
+    /** The template parameter naming the deployment's only (unnamed) database. */
+    static final String ONLY = "*";
+
+    private final RunRegistry runs;
+    private final Databases databases;
+    private final BackupListing listing;
+
+    public Schedules(RunRegistry runs, Databases databases, BackupListing listing) {
+        this.runs = runs;
+        this.databases = databases;
+        this.listing = listing;
+    }
+
+    /** Adds the scheduled routes (and, clustered, the cluster service) to a configured, not yet started context. */
+    static void addTo(CamelContext context) throws Exception {
+        BackupSettings deployment = context.getRegistry().lookupByNameAndType("backupSettings", BackupSettings.class);
+        Databases databases = context.getRegistry().lookupByNameAndType("databases", Databases.class);
+        Optional<Path> cluster = deployment.clusterFolder();
+        if (cluster.isPresent()) {
+            FileLockClusterService service = new FileLockClusterService();
+            service.setId("camel-d1-backup");
+            service.setRoot(cluster.get().resolve("leaders").toString());
+            service.setAcquireLockInterval(deployment.clusterInterval().toMillis());
+            service.setAcquireLockIntervalUnit(TimeUnit.MILLISECONDS);
+            service.setAcquireLockDelay(deployment.clusterInterval().toMillis());
+            service.setAcquireLockDelayUnit(TimeUnit.MILLISECONDS);
+            context.addService(service);
+        }
+        for (BackupSettings settings : databases.all()) {
+            String name = settings.database().orElse(ONLY);
+            // Route ids and namespaces: the database's name, or none for the only database.
+            String suffix = settings.database().map(n -> "-" + n).orElse("");
+            String quartz = "quartz:camel-d1-backup/backup" + suffix + "?cron=" + encode(settings.cron())
+                    + "&trigger.timeZone=" + encode(settings.cronTimeZone()) + "&stateful=true";
+            context.addRouteFromTemplate("scheduled-backup" + suffix, "scheduled-backup",
+                    Map.of("database", name, "scheduleUri", leaderOnly(cluster, "backup" + suffix, quartz)));
+            if (cluster.isPresent()) {
+                context.addRouteFromTemplate("catch-up-backup" + suffix, "catch-up-backup", Map.of("database", name,
+                        "leaderUri", leaderOnly(cluster, "backup" + suffix, "timer:catch-up" + suffix + "?repeatCount=1")));
+            }
+        }
+        String prune = "quartz:camel-d1-backup/prune?cron=" + encode(deployment.retentionCron())
+                + "&trigger.timeZone=" + encode(deployment.cronTimeZone()) + "&stateful=true";
+        context.addRouteFromTemplate("scheduled-prune", "scheduled-prune",
+                Map.of("scheduleUri", leaderOnly(cluster, "prune", prune)));
+    }
+
+    private static String leaderOnly(Optional<Path> cluster, String namespace, String uri) {
+        return cluster.isPresent() ? "master:camel-d1-backup-" + namespace + ":" + uri : uri;
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** The header value naming a template's database: null for the only one. */
+    public String header(String database) {
+        return ONLY.equals(database) ? null : database;
+    }
+
+    /**
+     * The id of a run of this database that was cut off with its replica and never stored (no
+     * manifest of it in the first target), to be run again; null when there is none.
+     */
+    public String runToRedo(@Header(Databases.HEADER) String database) throws Exception {
+        Optional<String> cutOff = runs.interruptedRun(database);
+        if (cutOff.isEmpty()) {
+            return null;
+        }
+        BackupSettings settings = databases.settings(database);
+        boolean stored = listing.listFor(settings.primaryTarget(), settings).stream()
+                .anyMatch(m -> cutOff.get().equals(m.runId()));
+        return stored ? null : cutOff.get();
+    }
+}
