@@ -59,8 +59,11 @@ public class ApiSessions {
                 + " from PT1M to PT12H, such as PT15M");
     }
 
-    /** {@code POST /api/session}: a fresh TOTP code opens a session. */
-    public Map<String, Object> open(Exchange exchange) {
+    /**
+     * {@code POST /api/session}: a fresh TOTP code opens a session. The answer goes straight into the
+     * body, never as a bean's return value, which Camel logs at TRACE.
+     */
+    public void open(Exchange exchange) {
         guard.authorize(exchange);
         byte[] raw = new byte[32];
         random.nextBytes(raw);
@@ -77,7 +80,7 @@ public class ApiSessions {
         body.put("token", token);
         body.put("expiresAt", expires.toString());
         body.put("expiresInSeconds", ttl.toSeconds());
-        return body;
+        exchange.getMessage().setBody(body);
     }
 
     /** For reading (lists, downloads): a live session token, or a TOTP code as before. */

@@ -105,7 +105,9 @@ class SessionApiTest {
         ApiGuard guard = new ApiGuard(totp, null, List.of(), clock, 2, Duration.ofMinutes(15), 100, Duration.ofHours(1));
         ApiSessions sessions = new ApiSessions(guard, ApiSessions.ttl("PT15M"), clock);
         DefaultCamelContext context = new DefaultCamelContext();
-        String token = (String) sessions.open(request(context, totp.now())).get("token");
+        Exchange signIn = request(context, totp.now());
+        sessions.open(signIn);
+        String token = (String) signIn.getMessage().getBody(Map.class).get("token");
 
         clock.now = clock.now.plus(Duration.ofMinutes(14));
         sessions.authorize(request(context, token)); // still valid
