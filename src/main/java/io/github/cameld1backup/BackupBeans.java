@@ -84,7 +84,11 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
-            registry.bind("apiGuard", settings.apiGuard(Clock.systemUTC()));
+            io.github.cameld1backup.api.ApiGuard guard = settings.apiGuard(Clock.systemUTC());
+            registry.bind("apiGuard", guard);
+            registry.bind("apiSessions", new io.github.cameld1backup.api.ApiSessions(guard, io.github.cameld1backup.api.ApiSessions
+                    .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
+            registry.bind("adminPage", new io.github.cameld1backup.api.AdminPage());
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }

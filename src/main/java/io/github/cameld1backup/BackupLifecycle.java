@@ -195,6 +195,10 @@ public class BackupLifecycle {
             }
             deleteScratch(run);
             registry.finished(run.id(), null, cause == null ? "unknown error" : Failures.message(cause));
+        } else if (exchange.getMessage().getHeader(RunRegistry.RUN_ID) != null) {
+            // A claimed run that failed before it began (a bad source): its status gives the reason too.
+            registry.finished(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), null,
+                    cause == null ? "unknown error" : Failures.message(cause));
         }
         Map<String, Object> details = new java.util.LinkedHashMap<>();
         if (run != null) {

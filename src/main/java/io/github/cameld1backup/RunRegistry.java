@@ -231,6 +231,13 @@ public class RunRegistry {
                 + " is already running", Map.of("running", runId), 0);
     }
 
+    /** The runs this process remembers (the last 50), newest first, each as {@link #status} shows it. */
+    public synchronized List<Map<String, Object>> recent() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        runs.keySet().forEach(id -> out.add(0, status(id)));
+        return out;
+    }
+
     /** A run's state as the API shows it; 404 for an unknown id. */
     public synchronized Map<String, Object> status(String id) {
         Entry e = id == null ? null : runs.get(id);

@@ -80,7 +80,8 @@ public class ApiGuard {
         return client;
     }
 
-    private void refuse(String client, String why) {
+    /** Counts a failed attempt against the client's and the overall budget, then answers 401. */
+    void refuse(String client, String why) {
         failures.fail(client);
         LOG.warn("Refused an API request from {}: {}", client, why);
         throw new ApiException(401, why);

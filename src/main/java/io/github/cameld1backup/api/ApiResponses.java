@@ -77,6 +77,7 @@ public class ApiResponses {
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setHeader("Cache-Control", "no-store");
+        m.setHeader("X-Content-Type-Options", "nosniff");
         m.setBody(json.writeValueAsString(body));
     }
 }

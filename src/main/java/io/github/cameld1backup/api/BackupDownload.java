@@ -65,6 +65,8 @@ public class BackupDownload {
         m.setHeader(Exchange.CONTENT_TYPE, BackupNames.contentType(name));
         m.setHeader(Exchange.CONTENT_LENGTH, length);
         m.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        m.setHeader("Cache-Control", "no-store");
+        m.setHeader("X-Content-Type-Options", "nosniff");
         m.setBody(body);
     }
 }

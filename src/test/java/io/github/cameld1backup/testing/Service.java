@@ -64,6 +64,11 @@ public final class Service implements AutoCloseable {
         return totp.codeAt(lastStep);
     }
 
+    /** {@code http://127.0.0.1:PORT}, what a browser opens. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
     public Totp totp() {
         return totp;
     }
