@@ -89,13 +89,19 @@ public class BackupCli {
         @CommandLine.Mixin
         RunOptions options = new RunOptions();
 
+        @Option(names = "--no-progress", description = "No progress bar (shown on standard error on a terminal).")
+        boolean noProgress;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(options.overrides())) {
-                BackupResult result = app.backup();
+                BackupResult result;
+                try (AutoCloseable bar = ProgressBar.attach(app, !noProgress)) {
+                    result = app.backup();
+                }
                 spec.commandLine().getOut().println(result.summary());
                 return 0;
             }
