@@ -89,8 +89,8 @@ public class BackupProgress {
         Progress p = progress(run, dump, tableDone, state.estimates, now);
         if (tableDone) {
             state.lastLog = now;
-            LOG.info("Table {} ({} of {}): {} rows in {} pages; {}", p.table(), p.tableNumber(), p.tables(),
-                    dump.cursor().rows(), dump.cursor().pages(), p.describe());
+            LOG.info("Table {} of {} ({}) done, {} rows in {} pages; so far {}", p.tableNumber(), p.tables(), p.table(),
+                    dump.cursor().rows(), dump.cursor().pages(), p.rates());
         } else if (due) {
             state.lastLog = now;
             LOG.info("Backup {} of {}: {}", run.id(), run.databaseName(), p.describe());

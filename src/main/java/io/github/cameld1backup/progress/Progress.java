@@ -44,10 +44,14 @@ public record Progress(String runId, String database, String table, int tableNum
 
     /** "table 3 of 12 (orders), 48210 of ~96000 rows, 5200 rows/s, 1.5 MB/s, ETA 9s" */
     public String describe() {
+        return String.format(Locale.ROOT, "table %d of %d (%s), %s", tableNumber, tables, table, rates());
+    }
+
+    /** "48210 of ~96000 rows, 5200 rows/s, 1.5 MB/s, ETA 9s": the whole run so far. */
+    public String rates() {
         String total = remainingRows < 0 ? "" : " of ~" + (rows + remainingRows);
-        return String.format(Locale.ROOT, "table %d of %d (%s), %d%s rows, %.0f rows/s, %.1f MB/s, %s", tableNumber,
-                tables, table, rows, total, rowsPerSecond(), megabytesPerSecond(),
-                eta().map(d -> "ETA " + human(d)).orElse("ETA unknown"));
+        return String.format(Locale.ROOT, "%d%s rows, %.0f rows/s, %.1f MB/s, %s", rows, total, rowsPerSecond(),
+                megabytesPerSecond(), eta().map(d -> "ETA " + human(d)).orElse("ETA unknown"));
     }
 
     /** 45s, 1m20s, 2h05m. */
