@@ -60,9 +60,12 @@ final class ProgressBar implements Consumer<Progress> {
         String line = render(p, WIDTH);
         // Pad over the longer line drawn before; \r returns to the start of the line.
         out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-        out.flush();
         lastLength = line.length();
         drawn = true;
+        if (last) {
+            finish(); // the dump is done: what is logged next (storing) starts on a line of its own
+        }
+        out.flush();
     }
 
     /** Ends the bar's line, so what follows starts on its own. */

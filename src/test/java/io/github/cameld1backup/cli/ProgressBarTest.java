@@ -50,13 +50,13 @@ class ProgressBarTest {
         now.addAndGet(200);
         bar.accept(progress(1, 2, false, 300, 3000, 1250, -1));
         now.addAndGet(10);
-        bar.accept(progress(2, 2, true, 400, 4000, 1260, 0)); // the last table's end is always drawn
-        bar.finish();
+        bar.accept(progress(2, 2, true, 400, 4000, 1260, 0)); // the last table's end is always drawn, and ends the line
+        bar.finish(); // nothing more to end
 
         String drawn = out.toString(StandardCharsets.UTF_8);
         assertThat(drawn.split("\r", -1)).hasSize(4); // three draws, each from the start of the line
         assertThat(drawn).contains("100 rows").doesNotContain("200 rows").contains("300 rows").contains("400 rows")
                 .endsWith(System.lineSeparator());
-        assertThat(drawn).doesNotContain("\n[");
+        assertThat(drawn).doesNotContain("\n[").containsOnlyOnce(System.lineSeparator());
     }
 }
