@@ -15,7 +15,10 @@ import io.github.cameld1backup.audit.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
+import io.github.cameld1backup.metrics.BackupMetrics;
+import io.github.cameld1backup.progress.BackupProgress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 import io.github.cameld1backup.store.R2ClientFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,7 +55,11 @@ public class BackupBeans implements CamelConfiguration {
                 () -> context.getRegistry().lookupByNameAndType("auditLog", AuditLog.class),
                 () -> context.getRegistry().lookupByNameAndType("alerts", Alerts.class)));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
-        registry.bind("sqlDump", new SqlDump());
+        BackupProgress progress = new BackupProgress(templates, Clock.systemUTC(),
+                Duration.parse(properties.resolveProperty("backup.progress.interval").orElse("PT10S")));
+        registry.bind(BackupProgress.BEAN, progress);
+        registry.bind("sqlDump", new SqlDump(progress));
+        BackupMetrics.bind(registry);
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),

@@ -163,7 +163,7 @@ public class BackupLifecycle {
     }
 
     /** The run's report once every target has been tried; fails the run if any copy failed. */
-    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run) {
+    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) {
         if (!run.failedAt().isEmpty()) {
             List<String> parts = new ArrayList<>();
             run.failedAt().forEach((t, msg) -> parts.add("failed on " + t + ": " + msg));
@@ -179,6 +179,7 @@ public class BackupLifecycle {
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
         alerts().backupSucceeded(run.databaseName(), run.id(), result.summary());
+        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).succeeded(run, result);
         LOG.info(result.summary());
         return result;
     }
@@ -209,6 +210,7 @@ public class BackupLifecycle {
         }
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.get().record("backup", "failed", details);
+        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).failed(run);
         alerts().backupFailed(run == null ? null : run.databaseName(), run == null ? null : run.id(),
                 String.valueOf(details.get("error")));
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));

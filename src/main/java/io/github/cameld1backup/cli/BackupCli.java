@@ -111,6 +111,9 @@ public class BackupCli {
         @CommandLine.Mixin
         RunOptions options = new RunOptions();
 
+        @Option(names = "--no-progress", description = "No progress bar (shown on standard error on a terminal).")
+        boolean noProgress;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -121,7 +124,11 @@ public class BackupCli {
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
                 if (db.database != null || app.databases().names().size() <= 1) {
-                    spec.commandLine().getOut().println(app.backup(db.database).summary());
+                    BackupResult result;
+                    try (AutoCloseable bar = ProgressBar.attach(app, !noProgress)) {
+                        result = app.backup(db.database);
+                    }
+                    spec.commandLine().getOut().println(result.summary());
                     return 0;
                 }
                 // Every database, each on its own: one failing does not stop the others.

@@ -2,6 +2,7 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.progress.BackupProgress;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
@@ -27,6 +28,12 @@ public class SqlDump {
     /** Last line of every complete dump; a file without it was cut short. */
     public static final String END_MARKER = "-- camel-d1-backup: end of dump";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
+
+    private final BackupProgress progress;
+
+    public SqlDump(BackupProgress progress) {
+        this.progress = progress;
+    }
 
     /**
      * Writes the head and every CREATE TABLE; answers the tables in data order for the splitter.
@@ -58,10 +65,12 @@ public class SqlDump {
         return new TableDump(new TableCursor(table, run.settings().pageSizing()), new InsertWriter(run.writer(), table));
     }
 
-    public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump) {
+    public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
+                          @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         for (List<String> row : dump.cursor().accept(page.get(0))) {
             dump.inserts().row(row);
         }
+        progress.pageWritten(run, dump);
     }
 
     public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
@@ -69,8 +78,7 @@ public class SqlDump {
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
         run.tableDone(table.name(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
-        LOG.info("Table {} ({} of {}): {} rows in {} pages", dump.cursor().table().name(), run.tablesDone(),
-                run.schema().tables().size(), dump.cursor().rows(), dump.cursor().pages());
+        progress.tableDone(run, dump); // logs the table's line with the run's progress
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end marker. */

@@ -63,6 +63,7 @@ public class D1Calls {
             }
             waited += wait.toMillis();
             exchange.setProperty(RETRIES, exchange.getProperty(RETRIES, 0, Integer.class) + 1);
+            io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).retried(exchange);
             LOG.warn("D1 request failed ({}); retry {} of {} in {} ms", failure.getMessage(), attempt + 1, maxRetries,
                     wait.toMillis());
             Thread.sleep(wait.toMillis());
