@@ -65,6 +65,7 @@ public final class BackupApplication implements AutoCloseable {
 
     private static Main configure(Map<String, String> overrides) {
         Main main = new Main();
+        main.setInitialProperties(BackupSettings.defaults());
         main.configure().addConfiguration(BackupBeans.class);
         String config = overrides.getOrDefault("backup.config", System.getenv("BACKUP_CONFIG"));
         if (config != null && !config.isBlank()) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -70,6 +71,11 @@ public final class BackupSettings {
         Function<String, Optional<String>> own = key -> properties.apply(DATABASE_KEY_PREFIX + name + "." + key)
                 .filter(v -> !v.isBlank());
         return new BackupSettings(key -> own.apply(key).or(() -> properties.apply(key)), name);
+    }
+
+    /** These settings with some keys given values of their own (a route template's parameters). */
+    public BackupSettings withOverrides(Map<String, String> values) {
+        return new BackupSettings(key -> Optional.ofNullable(values.get(key)).or(() -> properties.apply(key)), database);
     }
 
     /** The configured database name (--database, backup.databases); empty for the single unnamed database. */
@@ -253,6 +259,25 @@ public final class BackupSettings {
     /** How often a replica renews or tries to take leadership (backup.cluster.interval). */
     public java.time.Duration clusterInterval() {
         return duration("backup.cluster.interval");
+    }
+
+    /** Whether every dump is loaded and checked before it is stored (backup.verify). */
+    public boolean verify() {
+        return Boolean.parseBoolean(optional("backup.verify").orElse("false"));
+    }
+
+    /**
+     * The defaults of every setting (camel-d1-backup.properties in the jar), given to Camel as initial
+     * properties: the lowest rank, below the application's own properties and the environment.
+     */
+    public static java.util.Properties defaults() {
+        java.util.Properties defaults = new java.util.Properties();
+        try (java.io.InputStream in = BackupSettings.class.getResourceAsStream("/camel-d1-backup.properties")) {
+            defaults.load(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("camel-d1-backup.properties is missing from the jar", e);
+        }
+        return defaults;
     }
 
     /** Whether backups are pruned after each backup and on the retention schedule (retention.enabled). */

@@ -66,10 +66,31 @@ public class Databases {
         return configured.isEmpty() ? List.of(deployment) : new ArrayList<>(configured.values());
     }
 
-    /** Route step: the settings of the database named in header {@value #HEADER} into {@value #SETTINGS}. */
+    /**
+     * Route step: the settings of the database named in header {@value #HEADER} into {@value #SETTINGS},
+     * unless the caller already put settings there (a route made from a template brings its own).
+     */
     @Handler
     public void select(Exchange exchange) {
-        exchange.setProperty(SETTINGS, settings(exchange.getMessage().getHeader(HEADER, String.class)));
+        if (exchange.getProperty(SETTINGS) == null) {
+            exchange.setProperty(SETTINGS, settings(exchange.getMessage().getHeader(HEADER, String.class)));
+        }
+    }
+
+    /**
+     * Route step of the route templates (routes/templates.camel.yaml): settings from the template's
+     * parameters, given as {@code key=value} lines (blank values unset), over the deployment-wide ones.
+     */
+    public void selectTemplated(@org.apache.camel.ExchangeProperty("templateSettings") String lines, Exchange exchange) {
+        Map<String, String> own = new LinkedHashMap<>();
+        for (String line : lines.split("\\R")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && !line.substring(eq + 1).isBlank()) {
+                own.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+            }
+        }
+        exchange.removeProperty("templateSettings"); // it may hold keys: not kept on the exchange
+        exchange.setProperty(SETTINGS, deployment.withOverrides(own));
     }
 
     /**
