@@ -164,7 +164,7 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     public Pruner.Report prune(boolean dryRun, String database) throws Exception {
-        databases().settings(database).source(); // which database's backups are in scope
+        databases().settings(database).sourceIdentity(); // which database's backups are in scope
         return request("direct:prune", null, Pruner.Report.class, database, Map.of(Pruner.DRY_RUN, dryRun));
     }
 

@@ -384,6 +384,19 @@ public final class BackupSettings {
                 + v + "'");
     }
 
+    /**
+     * Which database the backups are of, without the API credentials a backup needs: prune and list
+     * only match manifests, by D1 database id or SQLite backup name.
+     */
+    public SourceSpec sourceIdentity() {
+        String v = optional("backup.source").orElse("").trim();
+        if (v.equalsIgnoreCase(SourceSpec.D1) || v.isEmpty() && optional("d1.database.id").isPresent()) {
+            return new SourceSpec(SourceSpec.D1, require("d1.database.id", UUID,
+                    "a D1 database UUID (wrangler d1 list shows it)").toLowerCase(Locale.ROOT));
+        }
+        return source();
+    }
+
     private SourceSpec d1Source() {
         requireD1Api("read");
         String id = require("d1.database.id", UUID, "a D1 database UUID (wrangler d1 list shows it)");

@@ -46,7 +46,7 @@ public class BackupListing {
         if (m.database() == null) {
             return false;
         }
-        io.github.cameld1backup.SourceSpec source = settings.source();
+        io.github.cameld1backup.SourceSpec source = settings.sourceIdentity();
         return source.kind().equals(io.github.cameld1backup.SourceSpec.D1)
                 ? source.location().equalsIgnoreCase(String.valueOf(m.database().id()))
                 : io.github.cameld1backup.SourceSpec.SQLITE.equals(m.database().source())
