@@ -1,0 +1,50 @@
+package io.github.cameld1backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.cameld1backup.testing.Backups;
+import io.github.cameld1backup.testing.FaultyBlobStore;
+import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.S3ProxyServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A copy whose object was stored but whose manifest could not be: no object stays under a final name without it. */
+class PartialCopyTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void anObjectWhoseManifestCannotBeStoredIsRemoved() throws Exception {
+        AtomicReference<FaultyBlobStore> store = new AtomicReference<>();
+        try (S3ProxyServer s3 = new S3ProxyServer(b -> {
+            store.set(new FaultyBlobStore(b));
+            return store.get();
+        })) {
+            s3.createBucket("partial");
+            AtomicInteger puts = new AtomicInteger();
+            // The first PutObject (the backup) goes through; every later one (its manifest) fails with 500.
+            store.get().faults((n, operation) -> operation.equals("PutObject") && puts.incrementAndGet() > 1
+                    ? FaultyBlobStore.Fault.error(500) : null);
+            Map<String, String> settings = s3.settings(Backups.sqlite(Fixtures.create("edge_values", tmp)));
+            settings.put("backup.target", "r2:partial, file:" + tmp.resolve("local"));
+            settings.put("backup.upload.retries", "1");
+            settings.put("backup.upload.retry.delay", "10");
+
+            assertThatThrownBy(() -> Backups.run(settings, tmp.resolve("unused")))
+                    .hasMessageContaining("failed on r2:partial").hasMessageContaining("internal error");
+            store.get().stopFailing();
+            assertThat(s3.keys("partial")).as("no backup without its manifest").isEmpty();
+            try (var local = Files.list(tmp.resolve("local"))) {
+                assertThat(local.count()).as("the other target keeps its complete copy").isEqualTo(2);
+            }
+        }
+    }
+}
