@@ -17,6 +17,7 @@ import io.github.cameld1backup.testing.S3ProxyServer;
 import io.github.cameld1backup.testing.Sqlite3Cli;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -70,7 +71,7 @@ class FaultSoakTest {
                  store.set(new FaultyBlobStore(b));
                  return store.get();
              });
-             ResettingProxy d1Front = new ResettingProxy(Integer.parseInt(d1.baseUrl().replaceAll(".*:(\\d+)/.*", "$1")));
+             ResettingProxy d1Front = new ResettingProxy(URI.create(d1.baseUrl()).getPort());
              ResettingProxy s3Front = new ResettingProxy(s3.port());
              AlertsTest.Webhook hook = new AlertsTest.Webhook(0)) {
             FaultyBlobStore faults = store.get();
@@ -226,7 +227,9 @@ class FaultSoakTest {
         boolean outage = r.nextInt(4) == 0;
         long from = 1 + r.nextInt(6);
         long to = from + 4 + r.nextInt(12); // the SDK tries 4 times, the route 3: 12 in a row fail a copy
-        return (n, op) -> outage && n >= from && n < to ? FaultyBlobStore.Fault.error(500) : scattered.apply(n, op);
+        boolean manifestOutage = r.nextInt(8) == 0; // the object arrives, its manifest never does
+        return (n, op) -> outage && n >= from && n < to || manifestOutage && op.endsWith(Manifest.SUFFIX)
+                ? FaultyBlobStore.Fault.error(500) : scattered.apply(n, op);
     }
 
     /** Every object in the bucket has its manifest, and matches the hash the manifest records. */

@@ -6,19 +6,21 @@ import io.github.cameld1backup.TargetSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.function.Supplier;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Bean called when storing a copy failed: if this run's object reached the target but its manifest
  * did not (every retry of the manifest failed), the object is removed, so nothing stays under a
- * backup's name without the manifest that vouches for it. An object that is not this run's (by the
- * SHA-256 in its metadata) is left alone. Best effort: a removal that fails is logged.
+ * backup's name without the manifest that vouches for it. An object that is not this run's is left
+ * alone. Best effort: a removal that fails is logged.
  */
 public class PartialCopies {
 
@@ -55,23 +57,31 @@ public class PartialCopies {
         String bucket = target.location();
         String key = target.prefix() + run.objectName();
         String ours = run.manifest().sha256();
+        HeadObjectResponse object;
         try {
-            if (!ours.equals(client.headObject(b -> b.bucket(bucket).key(key)).metadata().get("sha256"))) {
-                return; // not this run's object (its upload failed): whatever is there stays
-            }
-        } catch (NoSuchKeyException e) {
-            return;
+            object = client.headObject(b -> b.bucket(bucket).key(key));
         } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
+            if (absent(e)) {
                 return;
             }
             throw e;
+        }
+        // Single PUTs carry the SHA-256 in their metadata; multipart objects do not (aws2-s3 leaves it off),
+        // so for those: the staged size, written since this run started.
+        String sha = object.metadata().get("sha256");
+        boolean thisRuns = sha != null ? sha.equals(ours) : object.contentLength() == run.manifest().storedBytes()
+                && !object.lastModified().isBefore(run.startedAt().truncatedTo(ChronoUnit.SECONDS));
+        if (!thisRuns) {
+            return; // this run's upload failed: whatever is there stays
         }
         Manifest manifest;
         try {
             manifest = json.readValue(client.getObjectAsBytes(b -> b.bucket(bucket).key(key + Manifest.SUFFIX)).asByteArray(),
                     Manifest.class);
-        } catch (NoSuchKeyException e) {
+        } catch (S3Exception e) {
+            if (!absent(e)) {
+                throw e;
+            }
             manifest = null;
         }
         if (manifest != null && ours.equals(manifest.sha256())) {
@@ -82,5 +92,9 @@ public class PartialCopies {
             client.deleteObject(b -> b.bucket(bucket).key(key + Manifest.SUFFIX));
         }
         LOG.warn("Removed {} from {}: its manifest could not be stored", key, target.describe());
+    }
+
+    private static boolean absent(S3Exception e) {
+        return e instanceof NoSuchKeyException || e.statusCode() == 404;
     }
 }

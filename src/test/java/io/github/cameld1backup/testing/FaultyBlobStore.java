@@ -58,7 +58,11 @@ public final class FaultyBlobStore extends ForwardingBlobStore {
         super(delegate);
     }
 
-    /** Write call number n (counted from 1 since the last call of this) named {@code operation} gets {@code schedule(n, operation)}; null answers normally. */
+    /**
+     * Write call number n (counted from 1 since the last call of this) gets {@code schedule(n, operation)},
+     * null answering normally; operation is HeadBucket, CreateMultipartUpload, UploadPart,
+     * CompleteMultipartUpload, or "PutObject KEY".
+     */
     public void faults(BiFunction<Long, String, Fault> schedule) {
         calls.set(0);
         this.schedule = schedule;
@@ -111,7 +115,7 @@ public final class FaultyBlobStore extends ForwardingBlobStore {
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream content) {
         if (!request.key().startsWith(".s3proxy-")) { // S3Proxy's own multipart bookkeeping is not a client call
-            inject("PutObject", content);
+            inject("PutObject " + request.key(), content);
         }
         return super.putBlob(request, content);
     }
