@@ -75,6 +75,7 @@ public class BackupBeans implements CamelConfiguration {
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
         registry.bind("backupListing", new BackupListing(s3));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
+        registry.bind("partialCopies", new io.github.cameld1backup.store.PartialCopies(s3));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(templates, properties.resolveProperty("alert.webhook.url").orElse(""),

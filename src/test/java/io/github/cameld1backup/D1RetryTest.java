@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.D1Emulator.Fault;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.ResettingProxy;
 import io.github.cameld1backup.testing.Sqlite3Cli;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -87,6 +90,39 @@ class D1RetryTest {
             d1.failRequests(n -> n >= 2, 503, "Service unavailable");
             assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups"))).hasMessageContaining("503");
             assertThat(d1.requests()).isEqualTo(1 + 1 + 3);
+        }
+    }
+
+    @Test
+    void resetsTruncatedJsonAndSlowAnswersAreRetriedAndTheBackupIsExact() throws Exception {
+        Path source = Fixtures.create("schema_zoo", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            d1.faults(n -> switch ((int) n) {
+                case 2 -> Fault.of(Fault.Kind.RESET);
+                case 4, 5 -> Fault.of(Fault.Kind.TRUNCATED_JSON);
+                case 7 -> Fault.slow(300);
+                case 9 -> Fault.tooManyRequests(0);
+                default -> null;
+            });
+            BackupResult result = Backups.run(s, tmp.resolve("backups"));
+            assertRestores(result, source);
+            assertThat(d1.requests()).isEqualTo(3 + 18 + 4); // the reset, two truncated answers and the 429 asked again
+        }
+    }
+
+    @Test
+    void connectionsResetEveryTimeFailWithAMessageNamingD1() throws Exception {
+        Path source = Fixtures.create("edge_values", tmp);
+        try (D1Emulator d1 = new D1Emulator();
+             ResettingProxy proxy = new ResettingProxy(URI.create(d1.baseUrl()).getPort())) {
+            Map<String, String> s = settings(d1, source);
+            s.put("cloudflare.api.base.url", "http://127.0.0.1:" + proxy.port() + "/client/v4");
+            s.put("d1.retries", "2");
+            proxy.resets(n -> 40L); // every answer cut after its first 40 bytes
+            assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups")))
+                    .hasMessage("D1 API request failed after 3 attempts: Connection reset");
+            assertThat(proxy.resets()).as("the HTTP client may retry a GET itself").isGreaterThanOrEqualTo(3);
         }
     }
 }

@@ -56,7 +56,7 @@ public class D1Calls {
             }
             Duration wait = retryWait(failure, attempt);
             if (wait == null || attempt >= maxRetries || waited + wait.toMillis() > maxTotalWait.toMillis()) {
-                throw failure;
+                throw described(failure, attempt + 1);
             }
             if (failure instanceof D1Exception d1 && d1.httpStatus() == 429) {
                 budget.pause(wait);
@@ -77,6 +77,19 @@ public class D1Calls {
     public void authorize(@ExchangeProperty(Databases.SETTINGS) io.github.cameld1backup.BackupSettings settings,
                           Exchange exchange) {
         exchange.getMessage().setHeader("Authorization", "Bearer " + settings.d1Api().token());
+    }
+
+    /** A network failure names the D1 API and the attempts made: "Connection reset" alone says nothing of where. */
+    static Exception described(Exception failure, int attempts) {
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof D1Exception) && !(cause instanceof java.io.IOException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof java.io.IOException io) {
+            return new java.io.IOException("D1 API request failed after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
+                    + io.getMessage(), failure);
+        }
+        return failure;
     }
 
     /** How long to wait before retrying, or null when the failure is not worth a retry. */

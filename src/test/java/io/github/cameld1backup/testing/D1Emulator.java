@@ -26,12 +26,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -65,9 +68,49 @@ public final class D1Emulator implements AutoCloseable {
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final List<Executed> log = new CopyOnWriteArrayList<>();
-    private volatile java.util.function.LongPredicate failing = n -> false;
-    private volatile int failStatus = 500;
-    private volatile String failMessage = "D1 DB is overloaded. Requests queued for too long.";
+    private volatile LongFunction<Fault> faults = n -> null;
+    /** The fault of the request being answered (one request at a time: the executor has one thread). */
+    private Fault current;
+
+    /**
+     * A way of answering badly. {@link Kind#STATUS}: an error status with D1's envelope (429 with
+     * {@code Retry-After: retryAfterSeconds} when that is positive). {@link Kind#CUT_OFF}: a 200 whose
+     * headers promise more than the fragment sent. {@link Kind#RESET}: the real answer's headers and
+     * the first half of its body, then the connection dropped. {@link Kind#TRUNCATED_JSON}: a complete
+     * HTTP 200 whose JSON body stops half way. {@link Kind#SLOW}: the real answer after {@code delayMillis}.
+     */
+    public record Fault(Kind kind, int status, String message, long retryAfterSeconds, long delayMillis) {
+
+        public enum Kind { STATUS, CUT_OFF, RESET, TRUNCATED_JSON, SLOW }
+
+        public static Fault status(int status, String message) {
+            return new Fault(Kind.STATUS, status, message, status == 429 ? 1 : 0, 0);
+        }
+
+        /** A 429 without Retry-After: the client falls back to its own backoff. */
+        public static Fault tooManyRequests(long retryAfterSeconds) {
+            return new Fault(Kind.STATUS, 429, "Too many requests", retryAfterSeconds, 0);
+        }
+
+        public static Fault of(Kind kind) {
+            return new Fault(kind, 200, "", 0, 0);
+        }
+
+        public static Fault slow(long delayMillis) {
+            return new Fault(Kind.SLOW, 200, "", 0, delayMillis);
+        }
+
+        /**
+         * A seeded random schedule: each request fails with {@code probability}, with one of
+         * {@code kinds}; the same seed and request number always give the same answer.
+         */
+        public static LongFunction<Fault> randomly(long seed, double probability, List<Fault> kinds) {
+            return n -> {
+                Random r = new Random(seed * 1_000_003L + n);
+                return r.nextDouble() < probability ? kinds.get(r.nextInt(kinds.size())) : null;
+            };
+        }
+    }
 
     /** One statement the emulator ran, with what it billed. */
     public record Executed(String databaseId, String sql, long rowsRead) {
@@ -103,15 +146,22 @@ public final class D1Emulator implements AutoCloseable {
         return id;
     }
 
-    /** Fault injection: requests whose number (counted from 1 since the last reset) matches fail. */
-    public void failRequests(java.util.function.LongPredicate which, int status, String message) {
-        failing = which;
-        failStatus = status;
-        failMessage = message;
+    /**
+     * Fault injection: requests whose number (counted from 1 since the last reset) matches fail
+     * with {@code status} (200: a cut-off answer).
+     */
+    public void failRequests(LongPredicate which, int status, String message) {
+        Fault fault = status == 200 ? Fault.of(Fault.Kind.CUT_OFF) : Fault.status(status, message);
+        faults(n -> which.test(n) ? fault : null);
+    }
+
+    /** Fault injection: request number n (counted from 1 since the last reset) gets {@code schedule(n)}, or a good answer for null. */
+    public void faults(LongFunction<Fault> schedule) {
+        faults = schedule;
     }
 
     public void stopFailing() {
-        failing = n -> false;
+        faults = n -> null;
     }
 
     public long requests() {
@@ -141,18 +191,23 @@ public final class D1Emulator implements AutoCloseable {
 
     private void handle(HttpExchange http) throws IOException {
         long number = requests.incrementAndGet();
+        Fault fault = faults.apply(number);
+        current = fault;
         try (http) {
-            if (failing.test(number)) {
+            if (fault != null && fault.kind() == Fault.Kind.SLOW) {
+                sleep(fault.delayMillis());
+            }
+            if (fault != null && (fault.kind() == Fault.Kind.STATUS || fault.kind() == Fault.Kind.CUT_OFF)) {
                 http.getRequestBody().readAllBytes();
-                if (failStatus == 429) {
-                    http.getResponseHeaders().set("Retry-After", "1");
-                }
-                if (failStatus == 200) { // a cut-off answer: headers promise more than arrives
+                if (fault.kind() == Fault.Kind.CUT_OFF) { // headers promise more than arrives
                     http.sendResponseHeaders(200, 1000);
                     http.getResponseBody().write("{\"result\": [{\"results\": {\"columns\"".getBytes());
                     return;
                 }
-                fail(http, failStatus, failStatus == 429 ? 971 : 7500, failMessage);
+                if (fault.retryAfterSeconds() > 0) {
+                    http.getResponseHeaders().set("Retry-After", String.valueOf(fault.retryAfterSeconds()));
+                }
+                fail(http, fault.status(), fault.status() == 429 ? 971 : 7500, fault.message());
                 return;
             }
             Matcher m = PATH.matcher(http.getRequestURI().getPath());
@@ -416,11 +471,30 @@ public final class D1Emulator implements AutoCloseable {
         send(http, status, body);
     }
 
-    private static void send(HttpExchange http, int status, byte[] body) throws IOException {
+    /** Sends the answer, or the first half of it when the request's fault is a reset or truncated JSON. */
+    private void send(HttpExchange http, int status, byte[] body) throws IOException {
         http.getResponseHeaders().set("Content-Type", "application/json");
-        http.sendResponseHeaders(status, body.length);
+        Fault.Kind cut = current == null ? null : current.kind();
+        if (cut == Fault.Kind.RESET) {
+            // The whole length promised, half sent, then the exchange closes short: the server drops the connection.
+            http.sendResponseHeaders(status, body.length);
+            OutputStream out = http.getResponseBody();
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            return;
+        }
+        int length = cut == Fault.Kind.TRUNCATED_JSON ? body.length / 2 : body.length;
+        http.sendResponseHeaders(status, length);
         try (OutputStream out = http.getResponseBody()) {
-            out.write(body);
+            out.write(body, 0, length);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

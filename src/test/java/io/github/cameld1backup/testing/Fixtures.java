@@ -62,4 +62,15 @@ public final class Fixtures {
         }
         return db;
     }
+
+    /** Rows of random BLOBs, about {@code bytes} in all: a dump that stays that big through gzip (multipart uploads). */
+    public static Path incompressible(Path dir, String name, int bytes) throws SQLException {
+        Path db = dir.resolve(name + ".db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+            s.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + (bytes / 40_000 + 1)
+                    + ") INSERT INTO blobs SELECT i, randomblob(40000) FROM n");
+        }
+        return db;
+    }
 }

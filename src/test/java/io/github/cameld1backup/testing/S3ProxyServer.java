@@ -7,8 +7,10 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -29,8 +31,13 @@ public final class S3ProxyServer implements AutoCloseable {
     private final S3Client client;
 
     public S3ProxyServer() throws Exception {
+        this(store -> store);
+    }
+
+    /** S3Proxy over its in-memory store wrapped by {@code middleware} (e.g. {@link FaultyBlobStore}). */
+    public S3ProxyServer(UnaryOperator<BlobStore> middleware) throws Exception {
         proxy = S3Proxy.builder()
-                .blobStore(new TransientNio2BlobStore())
+                .blobStore(middleware.apply(new TransientNio2BlobStore()))
                 .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .build();
@@ -47,6 +54,10 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public String endpoint() {
         return "http://127.0.0.1:" + proxy.getPort();
+    }
+
+    public int port() {
+        return proxy.getPort();
     }
 
     public S3Client client() {
