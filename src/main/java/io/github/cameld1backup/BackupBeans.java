@@ -51,6 +51,10 @@ public class BackupBeans implements CamelConfiguration {
                 () -> context.getRegistry().lookupByNameAndType("alerts", Alerts.class)));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
         registry.bind("sqlDump", new SqlDump(settings.pageSizing()));
+        registry.bind("dumpThreads", context.getExecutorServiceManager().newFixedThreadPool(this, "dump-table",
+                settings.parallelism()));
+        registry.bind("dumpEncoding", new io.github.cameld1backup.dump.DumpEncoding(templates,
+                Boolean.parseBoolean(properties.resolveProperty("backup.verify").orElse("false"))));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),

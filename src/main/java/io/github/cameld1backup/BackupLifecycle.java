@@ -64,7 +64,10 @@ public class BackupLifecycle {
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
         spool.toFile().deleteOnExit(); // a run cut off by shutdown leaves no scratch behind
-        OutputStream out = Files.newOutputStream(spool);
+        // The spool file, or a pipe into compression and encryption running beside the dump.
+        OutputStream out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
+                io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings.compression(),
+                settings.encryption());
         String name = source.kind().equals(SourceSpec.SQLITE)
                 ? Path.of(source.location()).getFileName().toString().replaceFirst("\\.[^.]*$", "")
                 : settings.databaseName().orElse(null);
@@ -191,7 +194,7 @@ public class BackupLifecycle {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null) {
             try {
-                run.writer().close();
+                run.writer().abort();
             } catch (IOException | UncheckedIOException ignored) {
                 // the spool is deleted below either way
             }

@@ -125,11 +125,11 @@ public final class BackupRun {
         return tableRows.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    public void countRequest() {
+    public synchronized void countRequest() { // tables are dumped in parallel
         requests++;
     }
 
-    public long requests() {
+    public synchronized long requests() {
         return requests;
     }
 

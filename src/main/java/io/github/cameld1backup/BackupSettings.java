@@ -140,6 +140,11 @@ public final class BackupSettings {
         return id.toLowerCase(Locale.ROOT);
     }
 
+    /** Tables dumped at once (backup.parallelism): D1's requests are bound by latency, not by D1. */
+    public int parallelism() {
+        return positiveInt("backup.parallelism");
+    }
+
     public int d1RequestsPerWindow() {
         return positiveInt("d1.requests.per.window");
     }

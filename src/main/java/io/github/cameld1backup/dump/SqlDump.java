@@ -7,11 +7,14 @@ import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.sql.SqlText;
+import java.io.IOException;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public class SqlDump {
 
     public static final String TABLE = "tableDump";
+    /** The run's {@link TableParts}: tables may be dumped in parallel, their data lands in order. */
+    public static final String PARTS = "tableParts";
     /** Last line of every complete dump; a file without it was cut short. */
     public static final String END_MARKER = "-- camel-d1-backup: end of dump";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
@@ -35,7 +40,8 @@ public class SqlDump {
     }
 
     /** Writes the head and every CREATE TABLE; answers the tables in data order for the splitter. */
-    public List<Table> writeHead(@Body Schema schema, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public List<Table> writeHead(@Body Schema schema, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run,
+                                 Exchange exchange) {
         run.schema(schema);
         SqlDumpWriter out = run.writer();
         out.comment("camel-d1-backup dump of " + run.databaseName() + " taken "
@@ -45,17 +51,27 @@ public class SqlDump {
         for (Table table : schema.tables()) {
             out.statement(table.object().sql());
         }
-        return schema.dataOrder();
+        List<Table> order = schema.dataOrder();
+        TableParts parts = new TableParts(run, order);
+        exchange.setProperty(PARTS, parts);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onFailure(Exchange failed) {
+                parts.discard();
+            }
+        });
+        return order;
     }
 
-    public TableDump startTable(@Body Table table, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
-        run.writer().comment("Data of " + table.name());
+    public TableDump startTable(@Body Table table, @ExchangeProperty(PARTS) TableParts parts) {
+        SqlDumpWriter out = parts.open(table);
+        out.comment("Data of " + table.name());
         if (table.dataMode() == Table.DataMode.NONE) {
-            run.writer().comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
+            out.comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
-        return new TableDump(new TableCursor(table, sizing), new InsertWriter(run.writer(), table));
+        return new TableDump(new TableCursor(table, sizing), new InsertWriter(out, table), out);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump) {
@@ -64,13 +80,13 @@ public class SqlDump {
         }
     }
 
-    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(PARTS) TableParts parts)
+            throws IOException {
         dump.inserts().flush();
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
-        run.tableDone(table.name(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
-        LOG.info("Table {} ({} of {}): {} rows in {} pages", dump.cursor().table().name(), run.tablesDone(),
-                run.schema().tables().size(), dump.cursor().rows(), dump.cursor().pages());
+        parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
+        LOG.info("Table {}: {} rows in {} pages", table.name(), dump.cursor().rows(), dump.cursor().pages());
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end marker. */

@@ -59,7 +59,10 @@ public final class D1Emulator implements AutoCloseable {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final ExecutorService executor;
+    private final long latencyMillis;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
@@ -82,10 +85,26 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     public D1Emulator() throws IOException {
+        this(1, java.time.Duration.ZERO); // one request at a time, like one D1 database
+    }
+
+    /**
+     * An emulator that takes up to {@code connections} requests at once, each answered no sooner
+     * than {@code latency} (the round trip to Cloudflare); statements still run one request at a
+     * time per database, as in D1.
+     */
+    public D1Emulator(int connections, java.time.Duration latency) throws IOException {
+        executor = connections == 1 ? Executors.newSingleThreadExecutor() : Executors.newFixedThreadPool(connections);
+        latencyMillis = latency.toMillis();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(executor); // one request at a time, like one D1 database
+        server.setExecutor(executor);
         server.start();
+    }
+
+    /** The most requests this emulator was answering at one time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
     }
 
     public String baseUrl() {
@@ -140,6 +159,28 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange http) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            if (latencyMillis > 0) {
+                Thread.sleep(latencyMillis);
+            }
+            answer(http);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            answered(http);
+        }
+    }
+
+    /** A request stops counting as in flight just before its answer goes out (the client may send the next at once). */
+    private void answered(HttpExchange http) {
+        if (http.getAttribute("answered") == null) {
+            http.setAttribute("answered", true);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void answer(HttpExchange http) throws IOException {
         long number = requests.incrementAndGet();
         try (http) {
             if (failing.test(number)) {
@@ -148,6 +189,7 @@ public final class D1Emulator implements AutoCloseable {
                     http.getResponseHeaders().set("Retry-After", "1");
                 }
                 if (failStatus == 200) { // a cut-off answer: headers promise more than arrives
+                    answered(http);
                     http.sendResponseHeaders(200, 1000);
                     http.getResponseBody().write("{\"result\": [{\"results\": {\"columns\"".getBytes());
                     return;
@@ -216,6 +258,13 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void execute(HttpExchange http, Database db, List<String> statements, boolean raw) throws IOException {
+        synchronized (db) { // one request at a time per database, as in D1
+            executeSerially(http, db, statements, raw);
+        }
+    }
+
+    private void executeSerially(HttpExchange http, Database db, List<String> statements, boolean raw)
+            throws IOException {
         List<Result> results = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file())) {
             try (Statement s = c.createStatement()) {
@@ -418,6 +467,7 @@ public final class D1Emulator implements AutoCloseable {
 
     private static void send(HttpExchange http, int status, byte[] body) throws IOException {
         http.getResponseHeaders().set("Content-Type", "application/json");
+        answered(http);
         http.sendResponseHeaders(status, body.length);
         try (OutputStream out = http.getResponseBody()) {
             out.write(body);

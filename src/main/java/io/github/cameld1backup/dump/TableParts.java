@@ -1,0 +1,106 @@
+package io.github.cameld1backup.dump;
+
+import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.schema.Table;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a dump's bytes in table order while tables are dumped in parallel. The first table not yet
+ * in the dump writes straight into it; any other writes into a part file of its own, appended once
+ * every table before it is in. So the dump is byte for byte the one a sequential run writes, and a
+ * sequential run (or a single table) copies nothing.
+ */
+public final class TableParts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TableParts.class);
+
+    private final BackupRun run;
+    private final SqlDumpWriter dump;
+    private final Path directory;
+    private final List<Table> order;
+    private final Map<Integer, Part> parts = new HashMap<>();
+    private int next;
+    private boolean dumpInUse;
+
+    private record Part(SqlDumpWriter writer, Path file, Long rows, boolean finished) {
+    }
+
+    public TableParts(BackupRun run, List<Table> order) {
+        this.run = run;
+        this.dump = run.writer();
+        this.directory = run.spool().toAbsolutePath().getParent();
+        this.order = order;
+    }
+
+    /** The writer a table's data goes to. */
+    public synchronized SqlDumpWriter open(Table table) {
+        int index = indexOf(table);
+        if (index == next && !dumpInUse) {
+            dumpInUse = true;
+            return dump;
+        }
+        try {
+            Path file = Files.createTempFile(directory, "camel-d1-backup-table-", ".sql.part");
+            file.toFile().deleteOnExit();
+            SqlDumpWriter writer = new SqlDumpWriter(Files.newOutputStream(file), dump.maxStatementBytes());
+            parts.put(index, new Part(writer, file, null, false));
+            return writer;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A table is written ({@code rows} null when its rows are not copied): the run counts it once it
+     * is in the dump, in table order, together with any later tables that were waiting for it.
+     */
+    public synchronized void close(Table table, SqlDumpWriter writer, Long rows) throws IOException {
+        int index = indexOf(table);
+        if (writer == dump) {
+            dumpInUse = false;
+            run.tableDone(table.name(), rows);
+            next++;
+        } else {
+            writer.close();
+            Part part = parts.get(index);
+            parts.put(index, new Part(writer, part.file(), rows, true));
+        }
+        while (!dumpInUse && parts.containsKey(next) && parts.get(next).finished()) {
+            Part part = parts.remove(next);
+            dump.append(part.writer(), part.file());
+            Files.delete(part.file());
+            run.tableDone(order.get(next).name(), part.rows());
+            next++;
+        }
+    }
+
+    /** After a failure: removes the part files left. */
+    public synchronized void discard() {
+        for (Part part : parts.values()) {
+            try {
+                part.writer().close();
+                Files.deleteIfExists(part.file());
+            } catch (IOException | UncheckedIOException e) {
+                LOG.warn("Could not delete scratch file {}: {}", part.file(), e.getMessage());
+            }
+        }
+        parts.clear();
+    }
+
+    private int indexOf(Table table) {
+        for (int i = 0; i < order.size(); i++) {
+            if (order.get(i).name().equals(table.name())) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("table " + table.name() + " is not in this dump");
+    }
+}
