@@ -63,6 +63,7 @@ public final class D1Emulator implements AutoCloseable {
     private final long latencyMillis;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThreadLocal<Boolean> counted = ThreadLocal.withInitial(() -> false);
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
@@ -159,6 +160,7 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange http) throws IOException {
+        counted.set(true);
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try {
             if (latencyMillis > 0) {
@@ -174,8 +176,8 @@ public final class D1Emulator implements AutoCloseable {
 
     /** A request stops counting as in flight just before its answer goes out (the client may send the next at once). */
     private void answered(HttpExchange http) {
-        if (http.getAttribute("answered") == null) {
-            http.setAttribute("answered", true);
+        if (counted.get()) { // each request's handler runs on one thread
+            counted.set(false);
             inFlight.decrementAndGet();
         }
     }
@@ -465,7 +467,7 @@ public final class D1Emulator implements AutoCloseable {
         send(http, status, body);
     }
 
-    private static void send(HttpExchange http, int status, byte[] body) throws IOException {
+    private void send(HttpExchange http, int status, byte[] body) throws IOException {
         http.getResponseHeaders().set("Content-Type", "application/json");
         answered(http);
         http.sendResponseHeaders(status, body.length);
