@@ -96,14 +96,16 @@ public class BackupLifecycle {
      */
     public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
         run.objectName(uniqueName(run));
-        Path staged = body instanceof java.io.File f && f.toPath().equals(run.spool())
-                ? run.spool()
-                : settings.workDirectory().resolve(run.spool().getFileName() + run.extension());
+        Path named = settings.workDirectory().resolve(run.spool().getFileName() + run.extension());
+        // The spool, or the file dumpEncoding encoded it into: staged where it is.
+        Path staged = body instanceof java.io.File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
+                ? f.toPath()
+                : named;
         staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
                 exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
-            if (staged.equals(run.spool())) {
+            if (body instanceof java.io.File f && staged.equals(f.toPath())) {
                 in.transferTo(OutputStream.nullOutputStream());
             } else {
                 Files.copy(in, staged);

@@ -62,7 +62,7 @@ public class DumpEncoding {
         return pipe.sink();
     }
 
-    /** After the dump is closed (and verified): the encoded object is in the spool file, which becomes the body. */
+    /** After the dump is closed (and verified): the body becomes the file holding the encoded object (or the plain dump). */
     public void finish(Exchange exchange, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws Exception {
         Running running = exchange.getProperty(RUNNING, Running.class);
         Exchange encoded = null;
@@ -74,10 +74,18 @@ public class DumpEncoding {
                 e.getMessage().setBody(run.spool().toFile());
             });
         }
-        if (encoded != null && encoded.getException() != null) {
+        if (encoded == null) {
+            exchange.getMessage().setBody(run.spool().toFile());
+            return;
+        }
+        if (encoded.getException() != null) {
             throw encoded.getException();
         }
-        exchange.getMessage().setBody(run.spool().toFile());
+        // Named for what it now holds (.sql.gz.enc...): the run stages it where it is.
+        Path named = run.spool().resolveSibling(run.spool().getFileName() + run.extension());
+        named.toFile().deleteOnExit();
+        Files.move(run.spool(), named, StandardCopyOption.REPLACE_EXISTING);
+        exchange.getMessage().setBody(named.toFile());
     }
 
     /** Last step of the encode route: the encoded object into the spool file (replacing any plain SQL there). */
