@@ -193,6 +193,9 @@ public class BackupLifecycle {
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
         BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+        if (run != null && !run.firstFailure()) {
+            return;
+        }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null) {
             try {

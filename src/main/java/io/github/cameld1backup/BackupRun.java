@@ -125,6 +125,13 @@ public final class BackupRun {
         return tableRows.values().stream().mapToLong(Long::longValue).sum();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean failureReported = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** True the first time only: tables dumped in parallel may each report the same failure. */
+    public boolean firstFailure() {
+        return failureReported.compareAndSet(false, true);
+    }
+
     public synchronized void countRequest() { // tables are dumped in parallel
         requests++;
     }

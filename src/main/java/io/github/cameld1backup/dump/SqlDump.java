@@ -80,8 +80,11 @@ public class SqlDump {
         }
     }
 
-    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(PARTS) TableParts parts)
-            throws IOException {
+    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(PARTS) TableParts parts,
+                         Exchange exchange) throws IOException {
+        // The splitter keeps each table's exchange until all are done: let go of its last page now.
+        exchange.getMessage().setBody(null);
+        exchange.removeProperty(TABLE);
         dump.inserts().flush();
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
