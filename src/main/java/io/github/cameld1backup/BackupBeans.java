@@ -60,6 +60,9 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind(BackupProgress.BEAN, progress);
         registry.bind("sqlDump", new SqlDump(progress));
         BackupMetrics.bind(registry);
+        registry.bind("dumpThreads", context.getExecutorServiceManager().newFixedThreadPool(this, "dump-table",
+                settings.parallelism()));
+        registry.bind("dumpEncoding", new io.github.cameld1backup.dump.DumpEncoding(templates));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),

@@ -65,7 +65,9 @@ public class BackupLifecycle {
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
         spool.toFile().deleteOnExit(); // a run cut off by shutdown leaves no scratch behind
-        OutputStream out = Files.newOutputStream(spool);
+        // The spool file, or a pipe into compression and encryption running beside the dump.
+        OutputStream out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
+                io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings);
         BackupRun run = new BackupRun(settings, spool, new SqlDumpWriter(out, settings.maxStatementBytes()),
                 settings.backupName().orElse(null));
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
@@ -91,14 +93,16 @@ public class BackupLifecycle {
      */
     public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
         run.objectName(uniqueName(run));
-        Path staged = body instanceof java.io.File f && f.toPath().equals(run.spool())
-                ? run.spool()
-                : run.settings().workDirectory().resolve(run.spool().getFileName() + run.extension());
+        Path named = run.settings().workDirectory().resolve(run.spool().getFileName() + run.extension());
+        // The spool, or the file dumpEncoding encoded it into: staged where it is.
+        Path staged = body instanceof java.io.File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
+                ? f.toPath()
+                : named;
         staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
                 exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
-            if (staged.equals(run.spool())) {
+            if (body instanceof java.io.File f && staged.equals(f.toPath())) {
                 in.transferTo(OutputStream.nullOutputStream());
             } else {
                 Files.copy(in, staged);
@@ -187,10 +191,13 @@ public class BackupLifecycle {
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
         BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+        if (run != null && !run.firstFailure()) {
+            return;
+        }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null) {
             try {
-                run.writer().close();
+                run.writer().abort();
             } catch (IOException | UncheckedIOException ignored) {
                 // the spool is deleted below either way
             }

@@ -106,30 +106,48 @@ public final class BackupRun {
     }
 
     /** A table finished; {@code rows} is null for tables whose rows are not copied (rebuilt full-text indexes). */
-    public void tableDone(String table, Long rows) {
+    public synchronized void tableDone(String table, Long rows) {
         tablesDone++;
         if (rows != null) {
             tableRows.put(table, rows);
         }
     }
 
-    public Map<String, Long> tableRows() {
-        return tableRows;
+    /** Rows per table, in the schema's table order (tables may finish in any order when dumped in parallel). */
+    public synchronized Map<String, Long> tableRows() {
+        if (schema == null) {
+            return new LinkedHashMap<>(tableRows);
+        }
+        Map<String, Long> ordered = new LinkedHashMap<>();
+        schema.tables().forEach(t -> {
+            Long n = tableRows.get(t.name());
+            if (n != null) {
+                ordered.put(t.name(), n);
+            }
+        });
+        return ordered;
     }
 
-    public int tablesDone() {
+    public synchronized int tablesDone() {
         return tablesDone;
     }
 
-    public long rows() {
+    public synchronized long rows() {
         return tableRows.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    public void countRequest() {
+    private final java.util.concurrent.atomic.AtomicBoolean failureReported = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** True the first time only: tables dumped in parallel may each report the same failure. */
+    public boolean firstFailure() {
+        return failureReported.compareAndSet(false, true);
+    }
+
+    public synchronized void countRequest() { // tables are dumped in parallel
         requests++;
     }
 
-    public long requests() {
+    public synchronized long requests() {
         return requests;
     }
 

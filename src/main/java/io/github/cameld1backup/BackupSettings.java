@@ -193,6 +193,11 @@ public final class BackupSettings {
                 optional("cloudflare.api.token").orElse(""));
     }
 
+    /** Tables dumped at once (backup.parallelism): D1's requests are bound by latency, not by D1. */
+    public int parallelism() {
+        return positiveInt("backup.parallelism");
+    }
+
     public int d1RequestsPerWindow() {
         return positiveInt("d1.requests.per.window");
     }

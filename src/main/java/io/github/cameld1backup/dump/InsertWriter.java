@@ -38,7 +38,15 @@ public final class InsertWriter {
 
     /** One row: literals in the order of the INSERT's column list. */
     void row(List<String> literals) {
-        String tuple = "(" + String.join(",", literals) + ")";
+        StringBuilder built = new StringBuilder(64);
+        built.append('(');
+        for (int i = 0; i < literals.size(); i++) {
+            if (i > 0) {
+                built.append(',');
+            }
+            built.append(literals.get(i));
+        }
+        CharSequence tuple = built.append(')');
         int tupleBytes = SqlText.utf8Length(tuple);
         int limit = out.maxStatementBytes() - 1; // the terminating semicolon
         if (pendingBytes > 0 && prefixBytes + pendingBytes + 1 + tupleBytes > limit) {

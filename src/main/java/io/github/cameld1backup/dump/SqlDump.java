@@ -8,11 +8,14 @@ import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.sql.SqlText;
+import java.io.IOException;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public class SqlDump {
 
     public static final String TABLE = "tableDump";
+    /** The run's {@link TableParts}: tables may be dumped in parallel, their data lands in order. */
+    public static final String PARTS = "tableParts";
     /** Last line of every complete dump; a file without it was cut short. */
     public static final String END_MARKER = "-- camel-d1-backup: end of dump";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
@@ -39,7 +44,8 @@ public class SqlDump {
      * Writes the head and every CREATE TABLE; answers the tables in data order for the splitter.
      * The database's exclusions (backup.exclude) are applied here: the schema stays whole.
      */
-    public List<Table> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public List<Table> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run,
+                                 Exchange exchange) {
         Schema schema = run.settings().exclusions().apply(discovered);
         run.schema(schema);
         SqlDumpWriter out = run.writer();
@@ -50,19 +56,30 @@ public class SqlDump {
         for (Table table : schema.tables()) {
             out.statement(table.object().sql());
         }
-        return schema.dataOrder();
+        List<Table> order = schema.dataOrder();
+        TableParts parts = new TableParts(run, order);
+        exchange.setProperty(PARTS, parts);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onFailure(Exchange failed) {
+                parts.discard();
+            }
+        });
+        return order;
     }
 
-    public TableDump startTable(@Body Table table, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
-        run.writer().comment("Data of " + table.name());
+    public TableDump startTable(@Body Table table, @ExchangeProperty(PARTS) TableParts parts,
+                                @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+        SqlDumpWriter out = parts.open(table);
+        out.comment("Data of " + table.name());
         if (table.dataMode() == Table.DataMode.EXCLUDED) {
-            run.writer().comment("Rows of " + table.name() + " left out (backup.exclude)");
+            out.comment("Rows of " + table.name() + " left out (backup.exclude)");
         } else if (table.dataMode() == Table.DataMode.NONE) {
-            run.writer().comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
+            out.comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
-        return new TableDump(new TableCursor(table, run.settings().pageSizing()), new InsertWriter(run.writer(), table));
+        return new TableDump(new TableCursor(table, run.settings().pageSizing()), new InsertWriter(out, table), out);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
@@ -73,11 +90,15 @@ public class SqlDump {
         progress.pageWritten(run, dump);
     }
 
-    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(PARTS) TableParts parts,
+                         @ExchangeProperty(BackupLifecycle.RUN) BackupRun run, Exchange exchange) throws IOException {
+        // The splitter keeps each table's exchange until all are done: let go of its last page now.
+        exchange.getMessage().setBody(null);
+        exchange.removeProperty(TABLE);
         dump.inserts().flush();
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
-        run.tableDone(table.name(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
+        parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
         progress.tableDone(run, dump); // logs the table's line with the run's progress
     }
 

@@ -9,16 +9,20 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Writes a dump statement by statement, refusing any statement longer than the configured limit. */
 public final class SqlDumpWriter implements Closeable {
 
+    private final OutputStream raw;
     private final Writer out;
     private final int maxStatementBytes;
     private long bytes;
     private long statements;
 
     public SqlDumpWriter(OutputStream out, int maxStatementBytes) {
+        this.raw = out;
         this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         this.maxStatementBytes = maxStatementBytes;
     }
@@ -53,6 +57,22 @@ public final class SqlDumpWriter implements Closeable {
 
     public long statements() {
         return statements;
+    }
+
+    /** Appends what another writer wrote into {@code file} (a table dumped on its own; see {@link TableParts}). */
+    void append(SqlDumpWriter part, Path file) throws IOException {
+        out.flush();
+        Files.copy(file, raw);
+        bytes += part.bytes;
+        statements += part.statements;
+    }
+
+    /** Closes the dump as broken: anything reading it as it is written fails rather than seeing an end. */
+    public void abort() throws IOException {
+        if (raw instanceof DumpPipe.Sink sink) {
+            sink.abort();
+        }
+        close();
     }
 
     private void write(CharSequence s) {

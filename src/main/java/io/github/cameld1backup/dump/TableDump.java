@@ -1,5 +1,5 @@
 package io.github.cameld1backup.dump;
 
-/** One table in progress: where its paging stands, and the INSERTs being written for it. */
-public record TableDump(TableCursor cursor, InsertWriter inserts) {
+/** One table in progress: where its paging stands, the INSERTs being written for it, and where they go. */
+public record TableDump(TableCursor cursor, InsertWriter inserts, SqlDumpWriter out) {
 }

@@ -62,15 +62,18 @@ public final class D1Emulator implements AutoCloseable {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final ExecutorService executor;
+    private final long latencyMillis;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThreadLocal<Boolean> counted = ThreadLocal.withInitial(() -> false);
     private final Map<String, Database> databases = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong rowsRead = new AtomicLong();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final List<Executed> log = new CopyOnWriteArrayList<>();
     private volatile LongFunction<Fault> faults = n -> null;
-    /** The fault of the request being answered (one request at a time: the executor has one thread). */
-    private Fault current;
+    private final ThreadLocal<Fault> current = new ThreadLocal<>(); // the fault of the request this thread answers
 
     /**
      * A way of answering badly. {@link Kind#STATUS}: an error status with D1's envelope (429 with
@@ -125,10 +128,26 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     public D1Emulator() throws IOException {
+        this(1, java.time.Duration.ZERO); // one request at a time, like one D1 database
+    }
+
+    /**
+     * An emulator that takes up to {@code connections} requests at once, each answered no sooner
+     * than {@code latency} (the round trip to Cloudflare); statements still run one request at a
+     * time per database, as in D1.
+     */
+    public D1Emulator(int connections, java.time.Duration latency) throws IOException {
+        executor = connections == 1 ? Executors.newSingleThreadExecutor() : Executors.newFixedThreadPool(connections);
+        latencyMillis = latency.toMillis();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(executor); // one request at a time, like one D1 database
+        server.setExecutor(executor);
         server.start();
+    }
+
+    /** The most requests this emulator was answering at one time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
     }
 
     public String baseUrl() {
@@ -190,9 +209,32 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange http) throws IOException {
+        counted.set(true);
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        try {
+            if (latencyMillis > 0) {
+                Thread.sleep(latencyMillis);
+            }
+            answer(http);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            answered(http);
+        }
+    }
+
+    /** A request stops counting as in flight just before its answer goes out (the client may send the next at once). */
+    private void answered(HttpExchange http) {
+        if (counted.get()) { // each request's handler runs on one thread
+            counted.set(false);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void answer(HttpExchange http) throws IOException {
         long number = requests.incrementAndGet();
         Fault fault = faults.apply(number);
-        current = fault;
+        current.set(fault);
         try (http) {
             if (fault != null && fault.kind() == Fault.Kind.SLOW) {
                 sleep(fault.delayMillis());
@@ -200,6 +242,7 @@ public final class D1Emulator implements AutoCloseable {
             if (fault != null && (fault.kind() == Fault.Kind.STATUS || fault.kind() == Fault.Kind.CUT_OFF)) {
                 http.getRequestBody().readAllBytes();
                 if (fault.kind() == Fault.Kind.CUT_OFF) { // headers promise more than arrives
+                    answered(http);
                     http.sendResponseHeaders(200, 1000);
                     http.getResponseBody().write("{\"result\": [{\"results\": {\"columns\"".getBytes());
                     return;
@@ -271,6 +314,13 @@ public final class D1Emulator implements AutoCloseable {
     }
 
     private void execute(HttpExchange http, Database db, List<String> statements, boolean raw) throws IOException {
+        synchronized (db) { // one request at a time per database, as in D1
+            executeSerially(http, db, statements, raw);
+        }
+    }
+
+    private void executeSerially(HttpExchange http, Database db, List<String> statements, boolean raw)
+            throws IOException {
         List<Result> results = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file())) {
             try (Statement s = c.createStatement()) {
@@ -474,6 +524,8 @@ public final class D1Emulator implements AutoCloseable {
     /** Sends the answer, or the first half of it when the request's fault is a reset or truncated JSON. */
     private void send(HttpExchange http, int status, byte[] body) throws IOException {
         http.getResponseHeaders().set("Content-Type", "application/json");
+        answered(http);
+        Fault current = this.current.get();
         Fault.Kind cut = current == null ? null : current.kind();
         if (cut == Fault.Kind.RESET) {
             // The whole length promised, half sent, then the exchange closes short: the server drops the connection.
