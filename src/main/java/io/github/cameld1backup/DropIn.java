@@ -15,9 +15,6 @@ import org.apache.camel.support.PluginHelper;
  */
 public class DropIn implements CamelContextAware {
 
-    /** The routes a drop-in needs, as packaged in the jar. */
-    static final List<String> ROUTES = List.of("backup", "sources", "restore", "catalog", "alerts", "templates");
-
     private CamelContext context;
 
     @Override
@@ -42,11 +39,18 @@ public class DropIn implements CamelContextAware {
         context.getStreamCachingStrategy().setSpoolEnabled(true);
         new BackupBeans().configure(context);
         try {
-            for (String name : ROUTES) {
-                Resource routes = PluginHelper.getResourceLoader(context)
-                        .resolveResource("classpath:routes/" + name + ".camel.yaml");
-                PluginHelper.getRoutesLoader(context).loadRoutes(routes);
+            // What the one-shot commands load: the jar's top-level routes, not the service's schedule and API.
+            List<Resource> routes = new java.util.ArrayList<>();
+            for (Resource r : PluginHelper.getPackageScanResourceResolver(context)
+                    .findResources("classpath:routes/*.camel.yaml")) {
+                if (!r.getLocation().contains("routes/service/") && !r.getLocation().contains("routes/api/")) {
+                    routes.add(r);
+                }
             }
+            if (routes.isEmpty()) {
+                throw new IllegalStateException("no routes/*.camel.yaml on the classpath");
+            }
+            PluginHelper.getRoutesLoader(context).loadRoutes(routes);
         } catch (Exception e) {
             throw new IllegalStateException("camel-d1-backup could not load its routes: " + e.getMessage(), e);
         }
