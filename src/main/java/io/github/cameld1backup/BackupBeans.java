@@ -67,6 +67,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("d1Responses", new D1Responses());
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
                 settings.d1RequestWindow()), settings.d1Retries(), settings.d1RetryDelay(), settings.d1RetryMaxWait()));
+        io.github.cameld1backup.export.ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
         registry.bind("gzipFormat", new GzipDataFormat());
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));

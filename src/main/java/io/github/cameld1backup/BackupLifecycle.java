@@ -118,7 +118,8 @@ public class BackupLifecycle {
                 new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? run.settings().ageRecipients() : null),
                 run.verification() == null ? null : new Manifest.Verification(run.verification().ok(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
-                        .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()));
+                        .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()),
+                run.mode(), run.timeTravel());
         run.staged(staged, manifest);
     }
 

@@ -35,6 +35,8 @@ public final class BackupRun {
     private Path staged;
     private Manifest manifest;
     private io.github.cameld1backup.restore.Verifier.Report verification;
+    private String mode = "paged";
+    private Manifest.TimeTravel timeTravel;
 
     BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
@@ -177,6 +179,24 @@ public final class BackupRun {
 
     public io.github.cameld1backup.restore.Verifier.Report verification() {
         return verification;
+    }
+
+    /** How the dump was taken: {@code paged} (our own queries) or {@code export} (D1's /export). */
+    public String mode() {
+        return mode;
+    }
+
+    public void mode(String mode) {
+        this.mode = mode;
+    }
+
+    /** D1's Time Travel bookmarks around the run (see {@link io.github.cameld1backup.export.TimeTravelBookmarks}). */
+    public Manifest.TimeTravel timeTravel() {
+        return timeTravel;
+    }
+
+    public void timeTravel(Manifest.TimeTravel timeTravel) {
+        this.timeTravel = timeTravel;
     }
 
     void objectName(String name) {

@@ -41,6 +41,7 @@ public final class BackupSettings {
     private final int maxStatementBytes;
     private final String databaseName;
     private final Exclusions exclusions;
+    private final String mode;
 
     private BackupSettings(Function<String, Optional<String>> properties, String database) {
         this.properties = properties;
@@ -56,6 +57,7 @@ public final class BackupSettings {
         this.maxStatementBytes = positiveInt("backup.statement.max.bytes");
         this.databaseName = optional("d1.database.name").orElse(database);
         this.exclusions = Exclusions.parse(list("backup.exclude"));
+        this.mode = oneOf("backup.mode", "paged", List.of("paged", "export"));
     }
 
     /** Resolves and validates; {@code properties} answers a key with its value, blank meaning unset. */
@@ -86,6 +88,21 @@ public final class BackupSettings {
     /** Names of the databases configured in backup.databases, in order; empty for one unnamed database. */
     public List<String> databaseNames() {
         return list("backup.databases");
+    }
+
+    /** {@code paged} (our own keyset-paged queries) or {@code export} (D1's /export endpoint). */
+    public String mode() {
+        return mode;
+    }
+
+    /** How long D1's export may take before the run gives up on it (backup.export.timeout). */
+    public java.time.Duration exportTimeout() {
+        return duration("backup.export.timeout");
+    }
+
+    /** Pause between polls of D1's export (backup.export.poll.interval). */
+    public java.time.Duration exportPollInterval() {
+        return duration("backup.export.poll.interval");
     }
 
     /** Tables and columns whose data is left out of this database's backups. */

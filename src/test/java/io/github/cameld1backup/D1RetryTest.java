@@ -46,7 +46,7 @@ class D1RetryTest {
             BackupResult result = Backups.run(s, tmp.resolve("backups"));
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
             assertThat(seconds).as("four 429s with Retry-After: 1").isGreaterThanOrEqualTo(4);
-            assertThat(d1.requests()).isEqualTo(3 + 18 + 4);
+            assertThat(d1.requests()).isEqualTo(3 + 18 + 2 + 4); // + the two Time Travel bookmarks
             assertRestores(result, source);
         }
     }
@@ -64,7 +64,7 @@ class D1RetryTest {
             d1.failRequests(n -> n == 3, 200, "");
             BackupResult second = Backups.run(s, tmp.resolve("b"));
             assertRestores(second, source);
-            assertThat(d1.requests()).isEqualTo(4 + 1); // name, master, pragmas, one page; and the retry
+            assertThat(d1.requests()).isEqualTo(6 + 1); // name, bookmark, master, pragmas, one page, bookmark; and the retry
         }
     }
 
@@ -107,7 +107,7 @@ class D1RetryTest {
             });
             BackupResult result = Backups.run(s, tmp.resolve("backups"));
             assertRestores(result, source);
-            assertThat(d1.requests()).isEqualTo(3 + 18 + 4); // the reset, two truncated answers and the 429 asked again
+            assertThat(d1.requests()).isEqualTo(3 + 18 + 2 + 4); // + two bookmarks; the reset, two truncated answers and the 429 asked again
         }
     }
 

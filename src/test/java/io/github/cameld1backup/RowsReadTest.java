@@ -32,10 +32,10 @@ class RowsReadTest {
             assertThat(result.rows()).isEqualTo(2L * rows);
             assertThat(dataRowsRead).isEqualTo(2L * rows);
             assertThat(d1.log()).noneMatch(e -> e.sql().toUpperCase().contains("OFFSET"));
-            // The name lookup, sqlite_master, one batch of PRAGMAs, and per table a first page of 100 rows
-            // then pages of 700.
+            // The name lookup, the bookmark before and after, sqlite_master, one batch of PRAGMAs, and per
+            // table a first page of 100 rows then pages of 700.
             long pagesPerTable = 1 + (rows - 100 + 699) / 700;
-            assertThat(d1.requests()).isEqualTo(3 + 2 * pagesPerTable);
+            assertThat(d1.requests()).isEqualTo(3 + 2 + 2 * pagesPerTable);
         }
     }
 
@@ -44,8 +44,9 @@ class RowsReadTest {
         try (D1Emulator d1 = new D1Emulator()) {
             String id = d1.addDatabase("many", Fixtures.manyRows(tmp, "many", 30_000));
             BackupResult result = Backups.run(Backups.d1(d1, id), tmp.resolve("backups"));
-            // Default settings: a first page of 100 rows, then one page for the rest of each table.
-            assertThat(result.requests()).isEqualTo(2 + 2 * 2);
+            // Default settings: a first page of 100 rows, then one page for the rest of each table (and
+            // the two bookmarks).
+            assertThat(result.requests()).isEqualTo(2 + 2 + 2 * 2);
             assertThat(d1.requests()).isEqualTo(result.requests() + 1); // + the database name lookup
         }
     }

@@ -77,12 +77,17 @@ public class BackupCli {
                         + " is set, else none).")
         String encryption;
 
+        @Option(names = "--mode", paramLabel = "paged|export",
+                description = "How a D1 database is read: paged queries (default) or D1's own export.")
+        String mode;
+
         Map<String, String> overrides() {
             Map<String, String> overrides = new LinkedHashMap<>();
             put(overrides, "backup.source", source);
             put(overrides, "backup.target", target);
             put(overrides, "backup.compression", compression);
             put(overrides, "backup.encryption", encryption);
+            put(overrides, "backup.mode", mode);
             return overrides;
         }
     }

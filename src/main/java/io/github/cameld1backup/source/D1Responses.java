@@ -54,6 +54,20 @@ public class D1Responses {
         return envelope(exchange).result().path("name").asText();
     }
 
+    /** Answer of {@code GET /time_travel/bookmark}: the database's current bookmark. */
+    public String bookmark(Exchange exchange) throws IOException {
+        String bookmark = envelope(exchange).result().path("bookmark").asText("");
+        if (bookmark.isBlank()) {
+            throw new D1Exception(200, 0, "no bookmark in the answer to /time_travel/bookmark");
+        }
+        return bookmark;
+    }
+
+    /** Answer of {@code POST /export}: {@code {at_bookmark, status, messages, result: {signed_url}}, error}}. */
+    public JsonNode exportStatus(Exchange exchange) throws IOException {
+        return envelope(exchange).result();
+    }
+
     private D1Envelope envelope(Exchange exchange) throws IOException {
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         D1Envelope envelope;

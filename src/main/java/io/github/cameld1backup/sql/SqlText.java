@@ -26,6 +26,11 @@ public final class SqlText {
         return literal.substring(1, literal.length() - 1).replace("''", "'");
     }
 
+    /** Text as {@code CAST(X'..' AS TEXT)}: exact for NUL and carriage returns, which plain literals lose. */
+    public static String hexText(String text) {
+        return "CAST(X'" + java.util.HexFormat.of().withUpperCase().formatHex(utf8(text)) + "' AS TEXT)";
+    }
+
     public static int utf8Length(CharSequence s) {
         int bytes = 0;
         for (int i = 0, n = s.length(); i < n; i++) {

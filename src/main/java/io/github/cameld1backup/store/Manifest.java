@@ -29,7 +29,9 @@ public record Manifest(
         String sha256,
         String compression,
         Encryption encryption,
-        Verification verification) {
+        Verification verification,
+        String mode,
+        TimeTravel timeTravel) {
 
     public static final int FORMAT_VERSION = 1;
     public static final String SUFFIX = ".manifest.json";
@@ -37,6 +39,14 @@ public record Manifest(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     /** Set when the backup verified itself (backup.verify): it restored, passed integrity and matched. */
     public record Verification(boolean ok, String checkedAt, List<String> checks) {
+    }
+
+    /**
+     * D1's Time Travel bookmarks when the backup started and ended (D1 sources; absent in older
+     * manifests). Equal bookmarks: no write happened during the run, the backup is that exact point.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TimeTravel(String bookmarkBefore, String bookmarkAfter, boolean consistent, String note) {
     }
 
     public record Database(String source, String id, String name) {

@@ -56,7 +56,8 @@ public final class D1Emulator implements AutoCloseable {
     public static final int MAX_STATEMENT_BYTES = 100_000;
 
     private static final Pattern PATH = Pattern.compile(
-            "/client/v4/accounts/([^/]+)/d1/database/([^/]+)(?:/(raw|query))?/?");
+            "/client/v4/accounts/([^/]+)/d1/database/([^/]+)(?:/(raw|query|export|time_travel/bookmark))?/?");
+    private static final Pattern EXPORT_FILE = Pattern.compile("/export-files/([0-9a-f]{32})/[^/]+");
     private static final Pattern OFFSET = Pattern.compile("(?i)\\bOFFSET\\s+(\\d+)");
     private static final Pattern CF_IDENTIFIER = Pattern.compile("(?i)(?<![A-Za-z0-9_])_cf_[A-Za-z0-9_]*");
 
@@ -114,6 +115,12 @@ public final class D1Emulator implements AutoCloseable {
             };
         }
     }
+    private volatile java.util.function.LongConsumer beforeRequest = n -> { };
+    private volatile String exportFailure;
+    /** Exports being polled, by database id; while one runs, its database answers no queries (as D1's does). */
+    private final Map<String, ExportJob> exports = new ConcurrentHashMap<>();
+    /** Finished exports' dumps behind one-time signed URLs, by token. */
+    private final Map<String, Path> exportFiles = new ConcurrentHashMap<>();
 
     /** One statement the emulator ran, with what it billed. */
     public record Executed(String databaseId, String sql, long rowsRead) {
@@ -179,6 +186,19 @@ public final class D1Emulator implements AutoCloseable {
         faults = schedule;
     }
 
+    /**
+     * Runs {@code hook} before each request is handled, with its number (counted from 1 since the last
+     * reset), on the emulator's one request thread: a write made there lands between two requests.
+     */
+    public void beforeRequest(java.util.function.LongConsumer hook) {
+        beforeRequest = hook;
+    }
+
+    /** The next export fails with {@code message} (as D1 reports a failed export: status "error") once polled. */
+    public void failNextExport(String message) {
+        exportFailure = message;
+    }
+
     public void stopFailing() {
         faults = n -> null;
     }
@@ -236,6 +256,12 @@ public final class D1Emulator implements AutoCloseable {
         Fault fault = faults.apply(number);
         current.set(fault);
         try (http) {
+            beforeRequest.accept(number);
+            Matcher file = EXPORT_FILE.matcher(http.getRequestURI().getPath());
+            if (file.matches()) { // the signed URL: another host in D1, so none of its faults
+                serveExport(http, file.group(1));
+                return;
+            }
             if (fault != null && fault.kind() == Fault.Kind.SLOW) {
                 sleep(fault.delayMillis());
             }
@@ -272,6 +298,24 @@ public final class D1Emulator implements AutoCloseable {
                 return;
             }
             String endpoint = m.group(3);
+            if ("time_travel/bookmark".equals(endpoint) && http.getRequestMethod().equals("GET")) {
+                String bookmark = bookmark(db);
+                respond(http, 200, g -> {
+                    g.writeObjectFieldStart("result");
+                    g.writeStringField("bookmark", bookmark);
+                    g.writeEndObject();
+                });
+                return;
+            }
+            if ("export".equals(endpoint) && http.getRequestMethod().equals("POST")) {
+                export(http, db);
+                return;
+            }
+            if (exports.containsKey(db.id())) {
+                http.getRequestBody().readAllBytes();
+                fail(http, 400, 7500, "Currently processing a long-running export.");
+                return;
+            }
             if (endpoint == null && http.getRequestMethod().equals("GET")) {
                 respond(http, 200, g -> {
                     g.writeObjectFieldStart("result");
@@ -283,7 +327,7 @@ public final class D1Emulator implements AutoCloseable {
                 });
                 return;
             }
-            if (endpoint == null || !http.getRequestMethod().equals("POST")) {
+            if (endpoint == null || !http.getRequestMethod().equals("POST") || !endpoint.matches("raw|query")) {
                 fail(http, 405, 7000, "Method not allowed");
                 return;
             }
@@ -295,6 +339,237 @@ public final class D1Emulator implements AutoCloseable {
                 return;
             }
             execute(http, db, statements, endpoint.equals("raw"));
+        }
+    }
+
+    /**
+     * The database's Time Travel bookmark, in D1's shape. It is derived from SQLite's file change
+     * counter (bytes 24-27 of the header, bumped by every committed write in rollback-journal mode),
+     * so any write, through the API or straight to the file, gives a new bookmark.
+     */
+    public String bookmark(String databaseId) throws IOException {
+        return bookmark(databases.get(databaseId));
+    }
+
+    private static String bookmark(Database db) throws IOException {
+        byte[] header = new byte[100];
+        try (java.io.InputStream in = Files.newInputStream(db.file())) {
+            in.readNBytes(header, 0, header.length);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(header);
+        int changes = b.getInt(24);
+        int pages = b.getInt(28);
+        int schemaCookie = b.getInt(40);
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("MD5").digest(
+                    (db.id() + "/" + changes + "/" + pages + "/" + schemaCookie).getBytes(StandardCharsets.UTF_8));
+            return String.format("%08x-%08x-%08x-%s", changes, pages, schemaCookie,
+                    java.util.HexFormat.of().formatHex(digest));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One export: the dump is taken when it starts (a snapshot at its bookmark) and handed out on a later poll. */
+    private static final class ExportJob {
+        final String atBookmark;
+        final Path dump;
+        final String failure;
+        int polls;
+
+        ExportJob(String atBookmark, Path dump, String failure) {
+            this.atBookmark = atBookmark;
+            this.dump = dump;
+            this.failure = failure;
+        }
+    }
+
+    /**
+     * POST /export, output_format "polling": the first request starts the export and answers
+     * "active"; polling with current_bookmark answers "complete" with a one-time signed URL (or
+     * "error"). Databases with virtual tables are refused, as D1 refuses them.
+     */
+    private void export(HttpExchange http, Database db) throws IOException {
+        JsonNode body;
+        try {
+            body = mapper.readTree(http.getRequestBody());
+        } catch (IOException e) {
+            fail(http, 400, 7400, "The request is malformed: " + e.getMessage());
+            return;
+        }
+        if (!"polling".equals(body.path("output_format").asText())) {
+            fail(http, 400, 7400, "The request is malformed: output_format must be polling");
+            return;
+        }
+        String current = body.path("current_bookmark").asText("");
+        ExportJob job = exports.get(db.id());
+        try {
+            if (job == null || current.isEmpty()) {
+                if (job != null) {
+                    fail(http, 400, 7500, "Currently processing a long-running export.");
+                    return;
+                }
+                String bookmark = bookmark(db);
+                List<String> virtual = virtualTables(db);
+                if (!virtual.isEmpty()) {
+                    exportAnswer(http, bookmark, "error", "Export failed: D1 cannot export a database with virtual"
+                            + " tables (" + String.join(", ", virtual) + ")", null);
+                    return;
+                }
+                Path dump = Files.createTempFile("d1-emulator-export-", ".sql");
+                dump.toFile().deleteOnExit();
+                writeExport(db, dump);
+                exports.put(db.id(), new ExportJob(bookmark, dump, exportFailure));
+                exportFailure = null;
+                exportAnswer(http, bookmark, "active", null, null);
+                return;
+            }
+            if (!current.equals(job.atBookmark)) {
+                fail(http, 400, 7500, "Currently processing a long-running export.");
+                return;
+            }
+            job.polls++;
+            if (job.failure != null) {
+                exports.remove(db.id());
+                Files.deleteIfExists(job.dump);
+                exportAnswer(http, job.atBookmark, "error", job.failure, null);
+                return;
+            }
+            exports.remove(db.id());
+            String token = java.util.HexFormat.of().formatHex(
+                    java.nio.ByteBuffer.allocate(16).putLong(UUID.randomUUID().getMostSignificantBits())
+                            .putLong(UUID.randomUUID().getLeastSignificantBits()).array());
+            exportFiles.put(token, job.dump);
+            String filename = db.name() + "-" + job.atBookmark + ".sql";
+            exportAnswer(http, job.atBookmark, "complete", null, Map.of("filename", filename, "signed_url",
+                    "http://127.0.0.1:" + server.getAddress().getPort() + "/export-files/" + token + "/" + filename));
+        } catch (SQLException e) {
+            fail(http, 500, 7500, "D1_ERROR: internal error: " + e.getMessage());
+        }
+    }
+
+    private void exportAnswer(HttpExchange http, String bookmark, String status, String error,
+                              Map<String, String> result) throws IOException {
+        respond(http, 200, g -> {
+            g.writeObjectFieldStart("result");
+            g.writeBooleanField("success", !"error".equals(status));
+            g.writeStringField("type", "export");
+            g.writeStringField("at_bookmark", bookmark);
+            g.writeStringField("status", status);
+            g.writeArrayFieldStart("messages");
+            g.writeString(switch (status) {
+                case "active" -> "Generating " + bookmark + ".sql";
+                case "complete" -> "Uploaded part 1";
+                default -> "Export failed";
+            });
+            g.writeEndArray();
+            if (error != null) {
+                g.writeStringField("error", error);
+            }
+            if (result != null) {
+                g.writeObjectField("result", result);
+            }
+            g.writeEndObject();
+        });
+    }
+
+    /** The signed URL: streams the dump once, then forgets it (later requests get 404, like an expired URL). */
+    private void serveExport(HttpExchange http, String token) throws IOException {
+        Path dump = exportFiles.remove(token);
+        if (dump == null || !Files.exists(dump)) {
+            byte[] body = "<Error><Code>NoSuchKey</Code></Error>".getBytes(StandardCharsets.UTF_8);
+            http.sendResponseHeaders(404, body.length);
+            http.getResponseBody().write(body);
+            return;
+        }
+        http.getResponseHeaders().set("Content-Type", "application/sql");
+        http.sendResponseHeaders(200, Files.size(dump));
+        try (OutputStream out = http.getResponseBody()) {
+            Files.copy(dump, out);
+        }
+        Files.deleteIfExists(dump);
+    }
+
+    private static List<String> virtualTables(Database db) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'"
+                     + " AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A dump in the shape of D1's export, written by the emulator's own code: each table's CREATE
+     * followed by its rows (one INSERT each, rowids not kept), D1's and SQLite's internal tables
+     * included, then indexes, triggers and views in creation order. Text is written as it is (raw
+     * newlines, carriage returns and NULs inside the quotes); other values as SQLite's quote().
+     * Not in an order that restores everywhere: a child table's rows may come before its parent's.
+     */
+    private static void writeExport(Database db, Path file) throws SQLException, IOException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.file()); Statement s = c.createStatement();
+             java.io.Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("PRAGMA defer_foreign_keys=TRUE;\n");
+            List<String[]> objects = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")) {
+                while (rs.next()) {
+                    objects.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
+            for (String[] o : objects) {
+                if (o[0].equals("table")) {
+                    out.write(o[2] + ";\n");
+                    if (!o[2].regionMatches(true, 0, "CREATE VIRTUAL", 0, 14)) {
+                        writeRows(s, o[1], out);
+                    }
+                }
+            }
+            for (String[] o : objects) {
+                if (!o[0].equals("table")) {
+                    out.write(o[2] + ";\n");
+                }
+            }
+        }
+    }
+
+    private static void writeRows(Statement s, String table, java.io.Writer out) throws SQLException, IOException {
+        String quoted = '"' + table.replace("\"", "\"\"") + '"';
+        List<String> columns = new ArrayList<>();
+        boolean hidden = false;
+        try (ResultSet rs = s.executeQuery("PRAGMA table_xinfo(" + quoted + ")")) {
+            while (rs.next()) {
+                if (rs.getInt("hidden") == 0) {
+                    columns.add('"' + rs.getString("name").replace("\"", "\"\"") + '"');
+                } else {
+                    hidden = true;
+                }
+            }
+        }
+        List<String> select = new ArrayList<>();
+        for (String column : columns) {
+            select.add("typeof(" + column + "), quote(" + column + "), hex(" + column + ")");
+        }
+        String insert = "INSERT INTO " + quoted + (hidden ? "(" + String.join(",", columns) + ")" : "") + " VALUES(";
+        try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ", select) + " FROM " + quoted)) {
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder(insert);
+                for (int i = 0; i < columns.size(); i++) {
+                    if (i > 0) {
+                        row.append(',');
+                    }
+                    if (rs.getString(3 * i + 1).equals("text")) {
+                        String text = new String(java.util.HexFormat.of().parseHex(rs.getString(3 * i + 3)),
+                                StandardCharsets.UTF_8);
+                        row.append('\'').append(text.replace("'", "''")).append('\'');
+                    } else {
+                        row.append(rs.getString(3 * i + 2));
+                    }
+                }
+                out.write(row.append(");\n").toString());
+            }
         }
     }
 
