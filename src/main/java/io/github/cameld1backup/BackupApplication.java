@@ -45,6 +45,8 @@ public final class BackupApplication implements AutoCloseable {
                 + (api ? "" : ",**/routes/api/*.camel.yaml"));
         main.addOverrideProperty("camel.server.enabled", String.valueOf(api));
         main.addOverrideProperty(API, String.valueOf(api));
+        main.addOverrideProperty("camel.metrics.enabled", overrides.getOrDefault("camel.metrics.enabled",
+                System.getenv().getOrDefault("CAMEL_METRICS_ENABLED", "true")));
         // The schedules are made per database from route templates, once the routes are loaded.
         main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
             @Override

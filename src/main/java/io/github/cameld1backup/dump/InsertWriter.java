@@ -48,20 +48,40 @@ public final class InsertWriter {
         }
         CharSequence tuple = built.append(')');
         int tupleBytes = SqlText.utf8Length(tuple);
+        if (prefixBytes + tupleBytes > out.maxStatementBytes() - 1) {
+            flush();
+            oversizedRow(literals);
+            rows++;
+        } else {
+            append(tuple, tupleBytes);
+        }
+    }
+
+    /**
+     * One row as the source formatted it, {@code (v1,v2,...)} in the order of the INSERT's column list.
+     * A row too large for one statement, or holding a literal some SQLite versions print unreadably,
+     * takes the way of {@link #row} value by value.
+     */
+    void tuple(String tuple) {
+        int tupleBytes = SqlText.utf8Length(tuple);
+        if (prefixBytes + tupleBytes > out.maxStatementBytes() - 1 || tuple.contains("Inf")) {
+            row(SqlValue.splitTuple(tuple).stream().map(SqlValue::normalise).toList());
+        } else {
+            append(tuple, tupleBytes);
+        }
+    }
+
+    private void append(CharSequence tuple, int tupleBytes) {
         int limit = out.maxStatementBytes() - 1; // the terminating semicolon
         if (pendingBytes > 0 && prefixBytes + pendingBytes + 1 + tupleBytes > limit) {
             flush();
         }
-        if (prefixBytes + tupleBytes > limit) {
-            oversizedRow(literals);
-        } else {
-            if (pendingBytes > 0) {
-                pending.append(',');
-                pendingBytes++;
-            }
-            pending.append(tuple);
-            pendingBytes += tupleBytes;
+        if (pendingBytes > 0) {
+            pending.append(',');
+            pendingBytes++;
         }
+        pending.append(tuple);
+        pendingBytes += tupleBytes;
         rows++;
     }
 

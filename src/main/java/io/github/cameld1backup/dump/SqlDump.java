@@ -79,13 +79,22 @@ public class SqlDump {
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
-        return new TableDump(new TableCursor(table, run.settings().pageSizing()), new InsertWriter(out, table), out);
+        TableCursor cursor = run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE)
+                ? TableCursor.forLocalSqlite(table, run.settings().pageSizing())
+                : new TableCursor(table, run.settings().pageSizing());
+        return new TableDump(cursor, new InsertWriter(out, table), out);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
                           @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
-        for (List<String> row : dump.cursor().accept(page.get(0))) {
-            dump.inserts().row(row);
+        if (dump.cursor().tuples()) {
+            for (String tuple : dump.cursor().acceptTuples(page.get(0))) {
+                dump.inserts().tuple(tuple);
+            }
+        } else {
+            for (List<String> row : dump.cursor().accept(page.get(0))) {
+                dump.inserts().row(row);
+            }
         }
         progress.pageWritten(run, dump);
     }

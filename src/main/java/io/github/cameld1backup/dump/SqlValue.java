@@ -32,6 +32,32 @@ final class SqlValue {
     }
 
     /**
+     * The literals of a tuple {@code (v1,v2,...)} as SQLite's quote() prints them: commas stand between
+     * literals or inside quoted ones ('...', X'...'), never inside a number, NULL or CAST(X'..' AS TEXT).
+     */
+    static List<String> splitTuple(String tuple) {
+        if (tuple.length() < 2 || tuple.charAt(0) != '(' || tuple.charAt(tuple.length() - 1) != ')') {
+            throw new IllegalStateException("source returned no row tuple: " + tuple.length() + " characters");
+        }
+        List<String> literals = new java.util.ArrayList<>();
+        boolean quoted = false;
+        int start = 1;
+        for (int i = 1; i < tuple.length() - 1; i++) {
+            char c = tuple.charAt(i);
+            if (c == '\'') {
+                quoted = !quoted; // '' inside a string toggles twice
+            } else if (c == ',' && !quoted) {
+                literals.add(tuple.substring(start, i));
+                start = i + 1;
+            }
+        }
+        if (tuple.length() > 2) {
+            literals.add(tuple.substring(start, tuple.length() - 1));
+        }
+        return literals;
+    }
+
+    /**
      * Text as {@code CAST(X'..' AS TEXT)}: used for carriage returns, which the sqlite3 shell drops
      * before a newline when it reads a script, even inside a string literal.
      */

@@ -27,6 +27,8 @@ public final class TableCursor {
     private final String orderBy;
     private final int keyColumns;
     private final List<Integer> keyValuePositions = new ArrayList<>();
+    /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see {@link #forLocalSqlite}). */
+    private final boolean tuples;
     private List<String> lastKey;
     private boolean more;
     private int limit;
@@ -35,7 +37,21 @@ public final class TableCursor {
     private long pages;
 
     public TableCursor(Table table, PageSizing sizing) {
+        this(table, sizing, false);
+    }
+
+    /**
+     * A cursor whose pages come from a local SQLite file: SQLite formats each row's whole INSERT
+     * tuple, so the values cross from SQLite to Java as one string a row instead of one a value
+     * (the costly part of a local dump). D1 keeps one value a column: its JSON caps string sizes.
+     */
+    public static TableCursor forLocalSqlite(Table table, PageSizing sizing) {
+        return new TableCursor(table, sizing, true);
+    }
+
+    private TableCursor(Table table, PageSizing sizing, boolean tuples) {
         this.table = table;
+        this.tuples = tuples;
         this.sizing = sizing;
         this.limit = sizing.initialRows();
         this.more = table.dataMode() == Table.DataMode.ROWS;
@@ -62,10 +78,56 @@ public final class TableCursor {
             select.add("quote(" + rowid + ") AS k0");
             orderBy = rowid;
         }
+        if (tuples) {
+            this.selectList = tupleSelect(values);
+            return;
+        }
         for (int i = 0; i < values.size(); i++) {
             select.add(valueExpression(SqlText.identifier(values.get(i).name())) + " AS v" + i);
         }
         this.selectList = String.join(", ", select);
+    }
+
+    /** The key literals (k0, k1, ...) the next page starts after, then the row's INSERT tuple (t). */
+    private String tupleSelect(List<Column> values) {
+        List<String> keys = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        if (table.withoutRowid()) {
+            for (int pos : keyValuePositions) {
+                keys.add(valueExpression(SqlText.identifier(values.get(pos).name())) + " AS k" + keys.size());
+            }
+        } else {
+            String rowid = table.rowidName().orElseThrow();
+            keys.add("quote(" + rowid + ") AS k0");
+            if (table.writesRowid()) {
+                parts.add("quote(" + rowid + ")");
+            }
+        }
+        values.forEach(c -> parts.add(valueExpression(SqlText.identifier(c.name()))));
+        return String.join(", ", keys) + ", '(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts))
+                + " || ')' AS t";
+    }
+
+    /** Whether pages hold whole tuples ({@link #acceptTuples}) rather than values ({@link #accept}). */
+    public boolean tuples() {
+        return tuples;
+    }
+
+    /** Takes one page of a tuple cursor; returns its rows' INSERT tuples. */
+    public List<String> acceptTuples(QueryResult page) {
+        List<String> out = new ArrayList<>(page.rows().size());
+        long pageBytes = 0;
+        for (List<Object> row : page.rows()) {
+            String tuple = QueryResult.text(row.get(row.size() - 1));
+            pageBytes += tuple.length();
+            out.add(tuple);
+        }
+        if (!page.rows().isEmpty()) {
+            List<String> last = literalsOf(page.rows().get(page.rows().size() - 1));
+            lastKey = last.subList(0, last.size() - 1);
+        }
+        advance(page.rows().size(), pageBytes);
+        return out;
     }
 
     public Table table() {
@@ -113,14 +175,18 @@ public final class TableCursor {
                     ? keyValuePositions.stream().map(last::get).toList()
                     : List.of(last.get(0));
         }
-        rows += page.rows().size();
+        advance(page.rows().size(), pageBytes);
+        return out;
+    }
+
+    private void advance(int pageRows, long pageBytes) {
+        rows += pageRows;
         literalBytes += pageBytes;
         pages++;
-        more = page.rows().size() >= limit;
+        more = pageRows >= limit;
         if (rows > 0) {
             limit = sizing.nextLimit(literalBytes / (double) rows);
         }
-        return out;
     }
 
     private List<String> literalsOf(List<Object> row) {
@@ -154,8 +220,13 @@ public final class TableCursor {
         return SqlText.identifier(k.column()) + " COLLATE " + k.collation();
     }
 
+    /**
+     * A value as an SQL literal: {@code quote()}, or for text holding NUL (which quote() cuts short) or
+     * a carriage return (which the sqlite3 shell drops before a newline) {@code CAST(X'..' AS TEXT)}.
+     */
     private static String valueExpression(String column) {
-        return "CASE WHEN typeof(" + column + ") = 'text' AND instr(" + column + ", char(0)) > 0"
+        return "CASE WHEN typeof(" + column + ") = 'text' AND (instr(" + column + ", char(0)) > 0 OR instr("
+                + column + ", char(13)) > 0)"
                 + " THEN 'CAST(X''' || hex(" + column + ") || ''' AS TEXT)' ELSE quote(" + column + ") END";
     }
 
