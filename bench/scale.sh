@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark, not a test. Three generated databases (1 table of N narrow rows; 50 tables; wide rows with
-# 500 KB BLOBs), each backed up (gzip, -Xmx256m) from the SQLite file and from behind the D1 emulator
+# 500 KB BLOBs), each backed up (gzip; java $JAVA_OPTS, default -Xmx160m -XX:+UseSerialGC, and
+# MALLOC_ARENA_MAX=2: the settings the README recommends for bounded memory) from the SQLite file and from behind the D1 emulator
 # (its own process, 8 connections, 50 ms per answer like a round trip to Cloudflare), next to
 # `sqlite3 DB .dump | gzip` on the same file in the same run. Prints wall time, rows/s, MB/s of SQL,
-# requests, rows read per row (emulator), peak RSS, and the ratio to sqlite3.
+# requests, rows read per row (emulator), peak RSS, and the ratio to sqlite3: of the whole command (wall,
+# JVM and Camel start-up included) and of the backup itself (the time its summary reports).
 # Usage: bench/scale.sh [narrow rows (1000000)] [wide rows (400)]   Output: bench/work/scale.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,25 +37,29 @@ fi
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $wide)
   INSERT INTO files SELECT i, 'file-' || i || '.bin', randomblob(512000) FROM n;"
 
+java_opts="${JAVA_OPTS:--Xmx160m -XX:+UseSerialGC}"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 secs() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }' <<< "$1"; }
 
 # One backup: prints wall, rows/s, MB/s, requests, peak RSS; $1 label, $2 reference seconds, rest: extra args.
 backup() {
   local label=$1 ref=$2; shift 2
   rm -rf "$work/out" "$work/spool"
-  BACKUP_WORK_DIR="$work/spool" /usr/bin/time -v java -Xmx256m -jar target/camel-d1-backup.jar backup \
+  # shellcheck disable=SC2086
+  BACKUP_WORK_DIR="$work/spool" /usr/bin/time -v java $java_opts -jar target/camel-d1-backup.jar backup \
     --target "file:$work/out" --compression gzip "$@" > "$work/backup.out" 2> "$work/backup.err" \
     || { cat "$work/backup.err" >&2; exit 1; }
-  local wall rss summary rows requests sqlmib
+  local wall rss summary rows requests sqlmib own
   wall=$(secs "$(grep 'Elapsed (wall clock)' "$work/backup.err" | awk '{print $NF}')")
   rss=$(( $(grep 'Maximum resident set size' "$work/backup.err" | awk '{print $NF}') / 1024 ))
   summary=$(head -1 "$work/backup.out")
   rows=$(sed -E 's/.* ([0-9]+) rows,.*/\1/' <<< "$summary")
   requests=$(sed -E 's/.* in ([0-9]+) requests.*/\1/' <<< "$summary")
   sqlmib=$(sed -E 's/.* ([0-9.]+) MiB of SQL.*/\1/' <<< "$summary")
-  say "$(printf '  %-34s %7.2f s %10.0f rows/s %7.1f MB/s %6d requests  peak RSS %4d MiB  %5.2fx sqlite3' \
+  own=$(sed -E 's/.* requests, ([0-9.]+) s .*/\1/' <<< "$summary")
+  say "$(printf '  %-34s %7.2f s %10.0f rows/s %7.1f MB/s %6d requests  peak RSS %4d MiB  %5.2fx sqlite3; backup itself %5.2f s, %5.2fx' \
     "$label" "$wall" "$(bc -l <<< "$rows / $wall")" "$(bc -l <<< "$sqlmib * 1.048576 / $wall")" "$requests" "$rss" \
-    "$(bc -l <<< "$wall / $ref")")"
+    "$(bc -l <<< "$wall / $ref")" "$own" "$(bc -l <<< "$own / $ref")")"
 }
 
 run() {
@@ -82,7 +88,7 @@ run() {
   say "$(printf '  %-34s %s, %.4f rows read per row' 'emulator saw' "$emu" "$(bc -l <<< "$read_rows / $rows_in_db")")"
 }
 
-say "bench/scale.sh on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "bench/scale.sh on $(nproc) cores, java $java_opts, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 rows_in_db=$narrow; run "1 table x $narrow narrow rows" "$narrow_db"
 rows_in_db=$(sqlite3 "$tables_db" "SELECT $(seq -s ' + ' -f '(SELECT count(*) FROM t%02g)' 1 50)")
 run "50 tables, $rows_in_db rows" "$tables_db"

@@ -176,13 +176,7 @@ class MultiDatabaseTest {
 
             Service.Answer started = service.call("POST", "/api/backup?database=beta", bearer(service.freshCode()));
             assertThat(started.status()).as(started.json().toString()).isEqualTo(202);
-            String status = started.json().path("status").asText();
-            JsonNode run;
-            do {
-                Thread.sleep(100);
-                run = service.call("GET", status, Map.of()).json();
-                assertThat(System.nanoTime()).isLessThan(deadline);
-            } while (!run.path("state").asText().matches("succeeded|failed"));
+            JsonNode run = service.awaitRun(started.json().path("id").asText());
             assertThat(run.path("state").asText()).as(run.toString()).isEqualTo("succeeded");
             assertThat(run.path("database").asText()).isEqualTo("beta");
             assertThat(backups(tmp.resolve("backups"), "beta-")).hasSize(1);

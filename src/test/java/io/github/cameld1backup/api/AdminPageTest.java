@@ -62,7 +62,7 @@ class AdminPageTest {
             Path away = tmp.resolve("away.db");
             Files.move(db, away);
             Answer started = service.call("POST", "/api/backup", Map.of("Authorization", "Bearer " + service.freshCode()));
-            String failed = awaitEnd(service, started.json().path("id").asText());
+            String failed = service.awaitRun(started.json().path("id").asText()).path("state").asText();
             assertThat(failed).isEqualTo("failed");
             Files.move(away, db);
 
@@ -93,16 +93,6 @@ class AdminPageTest {
         }
     }
 
-    private static String awaitEnd(Service service, String id) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            String state = service.call("GET", "/api/backup/runs/" + id, Map.of()).json().path("state").asText();
-            if (state.equals("succeeded") || state.equals("failed")) {
-                return state;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + id + " did not finish");
-    }
 
     private String runNode(Path node, Map<String, String> env) throws Exception {
         Path log = tmp.resolve("admin-page.log");

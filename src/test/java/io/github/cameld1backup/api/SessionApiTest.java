@@ -135,10 +135,10 @@ class SessionApiTest {
             Path away = tmp.resolve("away.db");
             Files.move(db, away);
             String failed = service.call("POST", "/api/backup", bearer(service.freshCode())).json().path("id").asText();
-            awaitEnd(service, failed);
+            service.awaitRun(failed);
             Files.move(away, db);
             String succeeded = service.call("POST", "/api/backup", bearer(service.freshCode())).json().path("id").asText();
-            awaitEnd(service, succeeded);
+            service.awaitRun(succeeded);
 
             Answer runs = service.call("GET", "/api/backup/runs", bearer(token));
             assertThat(runs.json()).hasSize(2);
@@ -177,16 +177,6 @@ class SessionApiTest {
         }
     }
 
-    private static String awaitEnd(Service service, String id) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            String state = service.call("GET", "/api/backup/runs/" + id, Map.of()).json().path("state").asText();
-            if (state.equals("succeeded") || state.equals("failed")) {
-                return state;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + id + " did not finish");
-    }
 
     private static Exchange request(DefaultCamelContext context, String secret) {
         Exchange exchange = new DefaultExchange(context);

@@ -86,15 +86,7 @@ class MetricsTest {
     private static String run(Service service) throws Exception {
         Answer started = service.call("POST", "/api/backup", Map.of("Authorization", "Bearer " + service.freshCode()));
         assertThat(started.status()).isEqualTo(202);
-        String id = started.json().path("id").asText();
-        for (int i = 0; i < 600; i++) {
-            String state = service.call("GET", "/api/backup/runs/" + id, Map.of()).json().path("state").asText();
-            if (state.equals("succeeded") || state.equals("failed")) {
-                return state;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + id + " did not finish");
+        return service.awaitRun(started.json().path("id").asText()).path("state").asText();
     }
 
     private static String scrape(Service service) throws Exception {

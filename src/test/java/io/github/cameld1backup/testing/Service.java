@@ -73,6 +73,19 @@ public final class Service implements AutoCloseable {
         return totp;
     }
 
+    /** Polls a run's status until it has ended; its last status (state succeeded or failed). */
+    public JsonNode awaitRun(String id) throws IOException, InterruptedException {
+        for (int i = 0; i < 1200; i++) {
+            JsonNode status = call("GET", "/api/backup/runs/" + id, Map.of()).json();
+            String state = status.path("state").asText();
+            if (state.equals("succeeded") || state.equals("failed")) {
+                return status;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("run " + id + " did not finish within a minute");
+    }
+
     public Answer call(String method, String path, Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .method(method, HttpRequest.BodyPublishers.noBody());
