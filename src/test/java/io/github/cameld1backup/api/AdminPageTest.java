@@ -44,6 +44,7 @@ class AdminPageTest {
         Path chromium = chromium().orElse(null);
         requireTool(node != null, "node is not on the PATH");
         requireTool(chromium != null, "no Chromium found (set CHROMIUM_PATH, or apt-get install chromium)");
+        installLockedPackages();
         requireTool(Files.isDirectory(BROWSER_TEST.resolve("node_modules/playwright-core")),
                 "playwright-core is not installed: run `npm ci` in " + BROWSER_TEST);
 
@@ -107,6 +108,24 @@ class AdminPageTest {
         String output = Files.readString(log);
         assertThat(p.exitValue()).as("exit status of admin-page.mjs; its output:\n" + output).isZero();
         return output;
+    }
+
+    /**
+     * {@code npm ci} in the browser test's folder when its packages are missing and npm is there, so
+     * the README's test command needs nothing run before it. Playwright never downloads a browser.
+     */
+    private static void installLockedPackages() throws Exception {
+        Path npm = executable("npm").orElse(null);
+        if (npm == null || Files.isDirectory(BROWSER_TEST.resolve("node_modules/playwright-core"))) {
+            return;
+        }
+        ProcessBuilder install = new ProcessBuilder(npm.toString(), "ci", "--no-audit", "--no-fund")
+                .directory(BROWSER_TEST.toFile()).redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "npm-ci.log").toFile());
+        install.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        int exit = install.start().waitFor();
+        requireTool(exit == 0, "npm ci failed in " + BROWSER_TEST + " (exit " + exit + ", see "
+                + Path.of("target", "npm-ci.log") + ")");
     }
 
     /** Missing tools fail the build under CI (CI is set) and skip the test, with the reason, elsewhere. */
