@@ -28,7 +28,7 @@ final class SqlValue {
         if (literal.length() <= 4 && literal.endsWith("Inf")) { // cheaper than a string switch, which hashes every value
             return literal.equals("Inf") ? "9.0e+999" : literal.equals("-Inf") ? "-9.0e+999" : literal;
         }
-        return isText(literal) && literal.indexOf('\r') >= 0 ? hexText(SqlText.unquoteString(literal)) : literal;
+        return isText(literal) && literal.indexOf('\r') >= 0 ? SqlText.hexText(SqlText.unquoteString(literal)) : literal;
     }
 
     /**
@@ -55,14 +55,6 @@ final class SqlValue {
             literals.add(tuple.substring(start, tuple.length() - 1));
         }
         return literals;
-    }
-
-    /**
-     * Text as {@code CAST(X'..' AS TEXT)}: used for carriage returns, which the sqlite3 shell drops
-     * before a newline when it reads a script, even inside a string literal.
-     */
-    static String hexText(String text) {
-        return HEX_TEXT_PREFIX + HexFormat.of().withUpperCase().formatHex(SqlText.utf8(text)) + HEX_TEXT_SUFFIX;
     }
 
     static boolean isText(String literal) {
