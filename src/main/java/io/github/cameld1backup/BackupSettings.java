@@ -456,7 +456,7 @@ public final class BackupSettings {
                             + "' is not a valid bucket name");
                 }
                 r2Settings(); // fails start-up now if credentials are missing
-                out.add(TargetSpec.r2(bucket, prefix(), positiveInt("backup.upload.part.size")));
+                out.add(TargetSpec.r2(bucket, prefix(), partSize()));
             } else {
                 throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target) must be a comma-separated list"
                         + " of 'file:DIR', 'r2' or 'r2:BUCKET', got '" + t + "'");
@@ -466,6 +466,16 @@ public final class BackupSettings {
             throw new IllegalArgumentException("backup.target (BACKUP_TARGET, --target) names the same target twice");
         }
         return List.copyOf(out);
+    }
+
+    /** Multipart part size: R2 and S3 refuse parts under 5 MiB (but the last) and over 5 GiB. */
+    private int partSize() {
+        int size = positiveInt("backup.upload.part.size");
+        if (size < 5 * 1024 * 1024) {
+            throw new IllegalArgumentException(name("backup.upload.part.size") + " must be at least 5242880 (5 MiB):"
+                    + " R2 and S3 refuse smaller parts, got " + size);
+        }
+        return size;
     }
 
     private R2Settings r2Settings() {

@@ -85,6 +85,9 @@ class BackupFailureTest {
         assertThat(failure(Map.of("backup.source", "sqlite:" + tmp.resolve("nope.db"))))
                 .hasMessageContaining("SQLite database not found");
         assertThat(failure(Map.of("backup.target", "s3://bucket"))).hasMessageContaining("backup.target");
+        assertThat(failure(Map.of("backup.target", "r2:bucket", "r2.access.key.id", "k", "r2.secret.access.key", "s",
+                "r2.endpoint", "http://127.0.0.1:9", "backup.upload.part.size", "1048576")))
+                .hasMessageContaining("BACKUP_UPLOAD_PART_SIZE (backup.upload.part.size) must be at least 5242880");
     }
 
     /** The innermost cause of the failed backup: the message the command line prints. */

@@ -2,7 +2,6 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**

@@ -45,10 +45,16 @@ public class AbandonedUploads {
             for (MultipartUpload upload : client.listMultipartUploadsPaginator(request).uploads()) {
                 String rest = upload.key().substring(target.prefix().length());
                 if (BACKUP_KEY.matcher(rest).matches() && !upload.initiated().isAfter(before)) {
-                    client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(target.location())
-                            .key(upload.key()).uploadId(upload.uploadId()).build());
-                    LOG.warn("Aborted an abandoned upload of {} on {} (started {})", upload.key(), target.describe(),
-                            upload.initiated());
+                    try {
+                        client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(target.location())
+                                .key(upload.key()).uploadId(upload.uploadId()).build());
+                        LOG.warn("Aborted an abandoned upload of {} on {} (started {})", upload.key(),
+                                target.describe(), upload.initiated());
+                    } catch (RuntimeException e) {
+                        // one that cannot be aborted now must not keep the others: the next run tries again
+                        LOG.warn("Could not abort the abandoned upload of {} on {}: {}", upload.key(),
+                                target.describe(), e.getMessage());
+                    }
                 }
             }
         } catch (RuntimeException e) {
