@@ -112,6 +112,20 @@ class D1RetryTest {
     }
 
     @Test
+    void anAnswerLongerThanTheResponseTimeoutIsGivenUpAndAskedAgain() throws Exception {
+        Path source = Fixtures.create("edge_values", tmp);
+        try (D1Emulator d1 = new D1Emulator()) {
+            Map<String, String> s = settings(d1, source);
+            s.put("d1.response.timeout", "1000");
+            d1.faults(n -> n == 3 ? Fault.slow(5_000) : null); // a D1 that does not answer in time
+            BackupResult result = Backups.run(s, tmp.resolve("backups"));
+            assertRestores(result, source);
+            // 6 requests without the fault; D1 answers one request at a time, so retries wait behind the slow one
+            assertThat(d1.requests()).as("the slow request given up and asked again").isGreaterThan(6);
+        }
+    }
+
+    @Test
     void connectionsResetEveryTimeFailWithAMessageNamingD1() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
         try (D1Emulator d1 = new D1Emulator();
