@@ -87,7 +87,7 @@ public final class InsertWriter {
 
     void flush() {
         if (pendingBytes > 0) {
-            out.statement(new StringBuilder(prefix.length() + pending.length()).append(prefix).append(pending));
+            out.insert(prefix, prefixBytes, pending, pendingBytes);
             pending.setLength(0);
             pendingBytes = 0;
         }
