@@ -107,8 +107,12 @@ public class SqlDump {
         dump.inserts().flush();
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
-        parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
-        progress.tableDone(run, dump); // logs the table's line with the run's progress
+        // Counted and reported under the run's lock: a table dumped beside it cannot slip in between,
+        // so each line's "table i of n" is its own.
+        synchronized (run) {
+            parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
+            progress.tableDone(run, dump); // logs the table's line with the run's progress
+        }
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end marker. */
