@@ -195,6 +195,13 @@ public class BackupLifecycle {
         if (run != null && !run.firstFailure()) {
             return;
         }
+        // The first failure may come from one table of several being read side by side (Camel hands the
+        // run's own exchange no second turn here): no further table starts, none leaves a part behind.
+        io.github.cameld1backup.dump.TableParts parts = exchange.getProperty(io.github.cameld1backup.dump.SqlDump.PARTS,
+                io.github.cameld1backup.dump.TableParts.class);
+        if (parts != null) {
+            parts.discard();
+        }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null) {
             try {

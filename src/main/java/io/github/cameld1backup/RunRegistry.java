@@ -87,9 +87,7 @@ public class RunRegistry {
         String id = UUID.randomUUID().toString();
         running.put(key, lockAcrossReplicas(database, id));
         runs.put(id, new Entry(id, key, trigger));
-        while (runs.size() > KEEP) {
-            runs.remove(runs.keySet().iterator().next());
-        }
+        forgetOldest();
         return id;
     }
 
@@ -100,6 +98,7 @@ public class RunRegistry {
             e = new Entry(claimedId == null ? UUID.randomUUID().toString() : claimedId,
                     key(run.settings().database().orElse(null)), "direct");
             runs.put(e.id, e);
+            forgetOldest();
         }
         e.run = run;
         e.state = "running";
@@ -122,6 +121,19 @@ public class RunRegistry {
         Entry e = id == null ? null : runs.get(id);
         if (e != null && e.finishedAt == null) {
             finished(id, null, "the run ended before it started");
+        }
+    }
+
+    /**
+     * Keeps the last {@value #KEEP} runs, finished ones first to go: a queued or running run's entry
+     * is what frees its slot (and its lock) when it ends, so it is never dropped.
+     */
+    private void forgetOldest() {
+        java.util.Iterator<Entry> oldest = runs.values().iterator();
+        while (runs.size() > KEEP && oldest.hasNext()) {
+            if (oldest.next().finishedAt != null) {
+                oldest.remove();
+            }
         }
     }
 

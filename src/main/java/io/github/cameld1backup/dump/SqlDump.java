@@ -107,12 +107,14 @@ public class SqlDump {
         dump.inserts().flush();
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
-        // Counted and reported under the run's lock: a table dumped beside it cannot slip in between,
-        // so each line's "table i of n" is its own.
+        // Counted under the run's lock, so each line's "table i of n" is its own when tables finish together;
+        // reported outside it (the estimate may ask the source, and every request counts under that lock).
+        int number;
         synchronized (run) {
             parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
-            progress.tableDone(run, dump); // logs the table's line with the run's progress
+            number = run.tablesDone();
         }
+        progress.tableDone(run, dump, number);
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end marker. */

@@ -29,6 +29,8 @@ public final class TableParts {
     private final Map<Integer, Part> parts = new HashMap<>();
     private int next;
     private boolean dumpInUse;
+    /** Set when the run failed: no table starts, and one still going leaves no part behind. */
+    private boolean cancelled;
 
     private record Part(SqlDumpWriter writer, Path file, Long rows, boolean finished) {
     }
@@ -42,6 +44,9 @@ public final class TableParts {
 
     /** The writer a table's data goes to. */
     public synchronized SqlDumpWriter open(Table table) {
+        if (cancelled) {
+            throw new IllegalStateException("the backup has failed: table " + table.name() + " is not read");
+        }
         int index = indexOf(table);
         if (index == next && !dumpInUse) {
             dumpInUse = true;
@@ -64,6 +69,9 @@ public final class TableParts {
      */
     public synchronized void close(Table table, SqlDumpWriter writer, Long rows) throws IOException {
         int index = indexOf(table);
+        if (cancelled) { // discard() closed and deleted this table's part already
+            return;
+        }
         run.tableDone(table.name(), rows);
         if (writer == dump) {
             dumpInUse = false;
@@ -83,6 +91,7 @@ public final class TableParts {
 
     /** After a failure: removes the part files left. */
     public synchronized void discard() {
+        cancelled = true;
         for (Part part : parts.values()) {
             try {
                 part.writer().close();

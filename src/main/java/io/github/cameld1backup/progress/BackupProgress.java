@@ -68,31 +68,43 @@ public class BackupProgress {
 
     /** A page of {@code dump}'s table was written. */
     public void pageWritten(BackupRun run, TableDump dump) {
-        report(run, dump, false);
+        report(run, dump, null);
     }
 
     /** {@code dump}'s table is finished (already counted by the run): always logged. */
-    public void tableDone(BackupRun run, TableDump dump) {
-        report(run, dump, true);
+    /** A table is done; {@code number} is how many tables were done when it was counted. */
+    public void tableDone(BackupRun run, TableDump dump, int number) {
+        report(run, dump, number);
     }
 
-    private void report(BackupRun run, TableDump dump, boolean tableDone) {
+    /** @param doneNumber the finished table's number, or null for a page of a table still going */
+    private void report(BackupRun run, TableDump dump, Integer doneNumber) {
+        boolean tableDone = doneNumber != null;
         State state = states.computeIfAbsent(run, r -> new State());
         Instant now = clock.instant();
-        if (state.lastLog == null) {
-            state.lastLog = run.startedAt();
+        Progress p;
+        boolean due;
+        // Tables are dumped side by side: one thread asks for the estimate and decides each line.
+        synchronized (state) {
+            if (state.lastLog == null) {
+                state.lastLog = run.startedAt();
+            }
+            due = !now.isBefore(state.lastLog.plus(interval));
+            if (state.estimates == null && (due || !listeners.isEmpty())) {
+                state.estimates = estimate(run);
+            }
+            p = progress(run, dump, tableDone, state.estimates, now);
+            if (tableDone) {
+                p = p.numbered(doneNumber);
+            }
+            if (tableDone || due) {
+                state.lastLog = now;
+            }
         }
-        boolean due = !now.isBefore(state.lastLog.plus(interval));
-        if (state.estimates == null && (due || !listeners.isEmpty())) {
-            state.estimates = estimate(run);
-        }
-        Progress p = progress(run, dump, tableDone, state.estimates, now);
         if (tableDone) {
-            state.lastLog = now;
             LOG.info("Table {} of {} ({}) done, {} rows in {} pages; so far {}", p.tableNumber(), p.tables(), p.table(),
                     dump.cursor().rows(), dump.cursor().pages(), p.rates());
         } else if (due) {
-            state.lastLog = now;
             LOG.info("Backup {} of {}: {}", run.id(), run.databaseName(), p.describe());
         }
         for (Consumer<Progress> listener : listeners) {

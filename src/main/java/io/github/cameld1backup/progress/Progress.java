@@ -14,6 +14,11 @@ import java.util.OptionalDouble;
 public record Progress(String runId, String database, String table, int tableNumber, int tables, boolean tableDone,
                        long rows, long sqlBytes, Duration elapsed, long remainingRows) {
 
+    /** The same progress with the table's number as counted when it finished. */
+    Progress numbered(int number) {
+        return new Progress(runId, database, table, number, tables, tableDone, rows, sqlBytes, elapsed, remainingRows);
+    }
+
     public double rowsPerSecond() {
         return rows / seconds();
     }
