@@ -91,7 +91,7 @@ public class BackupBeans implements CamelConfiguration {
                 BackupListing.class), s3));
         registry.bind("health", new Health(context, runs, responses));
         registry.bind("restoreSteps", new RestoreSteps(s3, audit, templates));
-        registry.bind("verifier", new Verifier(settings.workDirectory(), audit));
+        registry.bind("verifier", new Verifier(audit));
         registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), s3, audit));
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));

@@ -66,8 +66,14 @@ public class BackupLifecycle {
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
         spool.toFile().deleteOnExit(); // a run cut off by shutdown leaves no scratch behind
         // The spool file, or a pipe into compression and encryption running beside the dump.
-        OutputStream out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
-                io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings);
+        OutputStream out;
+        try {
+            out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
+                    io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(spool); // the run does not exist yet, so failed() cannot remove it
+            throw e;
+        }
         BackupRun run = new BackupRun(settings, spool, new SqlDumpWriter(out, settings.maxStatementBytes()),
                 settings.backupName().orElse(null));
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
@@ -250,7 +256,9 @@ public class BackupLifecycle {
     }
 
     private static void deleteScratch(BackupRun run) {
-        for (Path p : new Path[] {run.spool(), run.staged()}) {
+        // The spool, the file it was encoded into (dumpEncoding names it so before stage records it), the staged file.
+        Path encoded = run.spool().resolveSibling(run.spool().getFileName() + run.extension());
+        for (Path p : new Path[] {run.spool(), encoded, run.staged()}) {
             try {
                 if (p != null) {
                     Files.deleteIfExists(p);

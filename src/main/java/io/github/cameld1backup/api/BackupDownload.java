@@ -43,7 +43,7 @@ public class BackupDownload {
                        Exchange exchange) throws IOException {
         validateName(name);
         TargetSpec target = settings.primaryTarget();
-        boolean known = listing.list(target).stream().map(Manifest::object).anyMatch(name::equals);
+        boolean known = listing.listFor(target, settings).stream().map(Manifest::object).anyMatch(name::equals);
         if (!known) {
             throw new ApiException(404, "no such backup");
         }

@@ -246,10 +246,19 @@ public class BackupCli {
             try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
                 List<String> names = db.database != null || app.databases().names().isEmpty()
                         ? java.util.Collections.singletonList(db.database) : app.databases().names();
-                for (String name : names) {
-                    spec.commandLine().getOut().println(app.prune(dryRun, name).summary());
+                int failed = 0;
+                for (String name : names) { // one database failing does not stop the others
+                    try {
+                        spec.commandLine().getOut().println(app.prune(dryRun, name).summary());
+                    } catch (Exception e) {
+                        if (names.size() == 1) {
+                            throw e;
+                        }
+                        failed++;
+                        spec.commandLine().getErr().println("camel-d1-backup: " + name + ": " + Failures.message(e));
+                    }
                 }
-                return 0;
+                return failed == 0 ? 0 : 1;
             }
         }
     }

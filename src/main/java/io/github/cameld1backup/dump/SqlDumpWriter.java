@@ -44,7 +44,6 @@ public final class SqlDumpWriter implements Closeable {
         statements++;
     }
 
-    /** A {@code --} comment line; newlines in the text are folded so the comment cannot end early. */
     /**
      * A multi-row INSERT whose parts' UTF-8 sizes the caller already counted: written as they are,
      * without measuring or copying them again (the hot path of a dump).
@@ -61,6 +60,7 @@ public final class SqlDumpWriter implements Closeable {
         statements++;
     }
 
+    /** A {@code --} comment line; newlines in the text are folded so the comment cannot end early. */
     public void comment(String text) {
         String line = "-- " + text.replace('\r', ' ').replace('\n', ' ') + "\n";
         write(line);

@@ -126,8 +126,17 @@ public class D1Export {
         Path scratch = Files.createTempDirectory(run.settings().workDirectory(), "camel-d1-backup-export-");
         try {
             Path download = scratch.resolve("export.sql");
-            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(URI.create(job.signedUrl)).GET().build(),
-                    HttpResponse.BodyHandlers.ofFile(download));
+            URI signed;
+            try {
+                signed = URI.create(job.signedUrl);
+            } catch (IllegalArgumentException e) {
+                // never the URL itself in a message: its signature lets anyone download the dump
+                throw new IllegalStateException("D1's export of " + run.databaseName() + " gave a signed URL that is"
+                        + " not a URL");
+            }
+            // Bounded like the polling: a download that stalls must not hold the run (and its slot) forever.
+            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(signed).timeout(run.settings().exportTimeout())
+                    .GET().build(), HttpResponse.BodyHandlers.ofFile(download));
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("downloading D1's export of " + run.databaseName() + " failed: HTTP "
                         + response.statusCode() + " (signed URLs expire; run the backup again)");

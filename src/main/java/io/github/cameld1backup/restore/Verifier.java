@@ -32,11 +32,9 @@ import org.slf4j.LoggerFactory;
 public class Verifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
-    private final Path workDirectory;
     private final io.github.cameld1backup.audit.AuditLog audit;
 
-    public Verifier(Path workDirectory, io.github.cameld1backup.audit.AuditLog audit) {
-        this.workDirectory = workDirectory;
+    public Verifier(io.github.cameld1backup.audit.AuditLog audit) {
         this.audit = audit;
     }
 
@@ -56,15 +54,16 @@ public class Verifier {
     }
 
     /** The verify command: body is the decoded SQL of a fetched backup. */
-    public Report verify(@Body Object sql, @ExchangeProperty(RestoreSteps.RUN) RestoreRun run, Exchange exchange)
-            throws Exception {
+    public Report verify(@Body Object sql, @ExchangeProperty(RestoreSteps.RUN) RestoreRun run,
+                         @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS)
+                         io.github.cameld1backup.BackupSettings settings, Exchange exchange) throws Exception {
         List<Check> checks = new ArrayList<>();
         Manifest manifest = run.manifest();
         checks.add(new Check("authenticated and decompressed", true, run.encryption() + (run.gzip() ? ", gzip" : "")));
         checks.add(manifest == null ? new Check("manifest", false, "none found beside the backup")
                 : new Check("SHA-256 matches the manifest", true, run.sha256()));
-        Report report = check(run.name(), RestoreSteps.open(sql, exchange), manifest == null ? null : manifest.tables(),
-                manifest == null ? null : manifest.schemaHash(), checks);
+        Report report = check(settings.workDirectory(), run.name(), RestoreSteps.open(sql, exchange),
+                manifest == null ? null : manifest.tables(), manifest == null ? null : manifest.schemaHash(), checks);
         RestoreSteps.cleanup(run);
         audit.record("verify", report.ok() ? "succeeded" : "failed", Map.of("object", run.name(), "checks",
                 report.checks().stream().map(c -> (c.ok() ? "ok " : "FAIL ") + c.name()).toList()));
@@ -75,7 +74,8 @@ public class Verifier {
     /** Backup setting backup.verify: the finished dump itself, before it is stored; the result goes in the manifest. */
     public void verifyDump(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws Exception {
         try (InputStream sql = Files.newInputStream(run.spool())) {
-            Report report = check(run.objectNameOrBase(), sql, run.tableRows(), run.schema().hash(), new ArrayList<>());
+            Report report = check(run.settings().workDirectory(), run.objectNameOrBase(), sql, run.tableRows(),
+                    run.schema().hash(), new ArrayList<>());
             run.verification(report);
             if (!report.ok()) {
                 throw new RestoreException("the backup does not verify, so it was not stored:\n" + report.summary());
@@ -84,8 +84,9 @@ public class Verifier {
         }
     }
 
-    private Report check(String name, InputStream sql, Map<String, Long> expectedRows, String expectedHash,
-                         List<Check> checks) throws Exception {
+    /** Loads the SQL into a scratch database in {@code workDirectory} (the database's own) and checks it. */
+    private Report check(Path workDirectory, String name, InputStream sql, Map<String, Long> expectedRows,
+                         String expectedHash, List<Check> checks) throws Exception {
         Files.createDirectories(workDirectory);
         Path scratch = Files.createTempFile(workDirectory, "verify-", ".db");
         try {
