@@ -57,7 +57,14 @@ public class DumpEncoding {
             e.getMessage().setBody(pipe.source());
         });
         // An encoder that fails stops reading: the dump's next write fails instead of waiting forever.
-        done.whenComplete((e, failure) -> pipe.source().close());
+        done.whenComplete((e, failure) -> {
+            Throwable cause = failure != null ? failure : e == null ? null : e.getException();
+            if (cause != null) {
+                pipe.source().fail(cause);
+            } else {
+                pipe.source().close();
+            }
+        });
         exchange.setProperty(RUNNING, new Running(pipe, done));
         return pipe.sink();
     }

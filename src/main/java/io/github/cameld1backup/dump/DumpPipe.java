@@ -26,6 +26,8 @@ public final class DumpPipe {
     private final Sink sink = new Sink();
     private final Source source = new Source();
     private volatile boolean readerClosed;
+    /** Why the reader stopped, when it failed: the writer's error then names it, not just the stop. */
+    private volatile Throwable readerFailure;
 
     public DumpPipe(int chunkBytes, int chunks) {
         this.chunkBytes = chunkBytes;
@@ -110,16 +112,22 @@ public final class DumpPipe {
             try {
                 while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
                     if (readerClosed) {
-                        throw new IOException("compression or encryption of the dump stopped");
+                        throw stopped();
                     }
                 }
                 if (readerClosed && item != END && item != ABORT) {
-                    throw new IOException("compression or encryption of the dump stopped");
+                    throw stopped();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while writing the dump", e);
             }
+        }
+
+        private IOException stopped() {
+            Throwable cause = readerFailure;
+            return cause == null ? new IOException("compression or encryption of the dump stopped")
+                    : new IOException("compression or encryption of the dump failed: " + cause.getMessage(), cause);
         }
     }
 
@@ -177,6 +185,12 @@ public final class DumpPipe {
         public void close() {
             readerClosed = true;
             queue.clear();
+        }
+
+        /** Closes the reading end because the reader failed: the writer's next write fails with this cause. */
+        public void fail(Throwable cause) {
+            readerFailure = cause;
+            close();
         }
     }
 }
