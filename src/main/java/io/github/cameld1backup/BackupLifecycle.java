@@ -99,7 +99,7 @@ public class BackupLifecycle {
      */
     public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
         run.objectName(uniqueName(run));
-        Path named = run.settings().workDirectory().resolve(run.spool().getFileName() + run.extension());
+        Path named = run.encodedFile();
         // The spool, or the file dumpEncoding encoded it into: staged where it is.
         Path staged = body instanceof java.io.File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
                 ? f.toPath()
@@ -257,8 +257,7 @@ public class BackupLifecycle {
 
     private static void deleteScratch(BackupRun run) {
         // The spool, the file it was encoded into (dumpEncoding names it so before stage records it), the staged file.
-        Path encoded = run.spool().resolveSibling(run.spool().getFileName() + run.extension());
-        for (Path p : new Path[] {run.spool(), encoded, run.staged()}) {
+        for (Path p : new Path[] {run.spool(), run.encodedFile(), run.staged()}) {
             try {
                 if (p != null) {
                     Files.deleteIfExists(p);

@@ -83,6 +83,11 @@ public final class BackupRun {
         return spool;
     }
 
+    /** The scratch file holding the encoded object (.sql.gz.enc...), beside the spool. */
+    public Path encodedFile() {
+        return spool.resolveSibling(spool.getFileName() + extension());
+    }
+
     public SqlDumpWriter writer() {
         return writer;
     }

@@ -89,7 +89,7 @@ public class DumpEncoding {
             throw encoded.getException();
         }
         // Named for what it now holds (.sql.gz.enc...): the run stages it where it is.
-        Path named = run.spool().resolveSibling(run.spool().getFileName() + run.extension());
+        Path named = run.encodedFile();
         named.toFile().deleteOnExit();
         Files.move(run.spool(), named, StandardCopyOption.REPLACE_EXISTING);
         exchange.getMessage().setBody(named.toFile());
