@@ -10,28 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad settings and refused requests end with a message that says what is wrong, and leave nothing behind. */
 class BackupFailureTest {
 
-    static D1Emulator d1;
+    @RegisterExtension
+    static final D1Emulator d1 = D1Emulator.perClass();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        d1 = new D1Emulator();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        d1.close();
-    }
 
     @Test
     void wrongTokenFailsWithD1sMessageAndLeavesNoBackupOrSpool() throws Exception {

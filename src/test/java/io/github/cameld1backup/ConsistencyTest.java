@@ -29,9 +29,8 @@ import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,20 +44,12 @@ class ConsistencyTest {
 
     static final String KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     static final ObjectMapper JSON = new ObjectMapper();
-    static D1Emulator d1;
+    @RegisterExtension
+    static final D1Emulator d1 = D1Emulator.perClass();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        d1 = new D1Emulator();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        d1.close();
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"edge_values", "many_rows", "shop"})

@@ -14,8 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,20 +27,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RoundTripTest {
 
-    static D1Emulator d1;
+    @RegisterExtension
+    static final D1Emulator d1 = D1Emulator.perClass();
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        d1 = new D1Emulator();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        d1.close();
-    }
 
     static Stream<Arguments> cases() {
         return Stream.of("edge_values", "schema_zoo", "large_values", "sample", "many_rows")

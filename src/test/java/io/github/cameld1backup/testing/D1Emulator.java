@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  * <p>{@code rows_read} is counted as the rows a statement returns plus any OFFSET it skips: what
  * D1 bills for the statement shapes a backup issues.
  */
-public final class D1Emulator implements AutoCloseable {
+public final class D1Emulator implements AutoCloseable, org.junit.jupiter.api.extension.AfterAllCallback {
 
     public static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
     public static final String TOKEN = "emulator-token-0123456789";
@@ -132,6 +132,23 @@ public final class D1Emulator implements AutoCloseable {
     static {
         // Answer small requests at once instead of waiting on delayed ACKs.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    /**
+     * One emulator for a whole test class: {@code @RegisterExtension static final D1Emulator d1 = D1Emulator.perClass();}
+     * starts it with the class and closes it after the class's last test.
+     */
+    public static D1Emulator perClass() {
+        try {
+            return new D1Emulator();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) {
+        close();
     }
 
     public D1Emulator() throws IOException {
