@@ -25,8 +25,6 @@ public class DumpEncoding {
 
     public static final String ROUTE = "direct:encode-dump";
     /** Exchange properties the encode route reads. */
-    public static final String COMPRESSION = "dumpCompression";
-    public static final String ENCRYPTION = "dumpEncryption";
     public static final String SPOOL = "dumpSpool";
     private static final String RUNNING = "dumpEncoder";
     private static final int CHUNK_BYTES = 1 << 18;
@@ -102,11 +100,9 @@ public class DumpEncoding {
         }
     }
 
-    /** What the encode route reads: the spool, the layers to apply, and the database's settings (its keys). */
+    /** What the encode route reads: the spool, and the database's settings (its layers and keys). */
     private static void properties(Exchange e, Path spool, io.github.cameld1backup.BackupSettings settings) {
         e.setProperty(SPOOL, spool);
-        e.setProperty(COMPRESSION, settings.compression());
-        e.setProperty(ENCRYPTION, settings.encryption());
         e.setProperty(io.github.cameld1backup.Databases.SETTINGS, settings);
     }
 
