@@ -28,7 +28,7 @@ public final class BackupApplication implements AutoCloseable {
 
     /** Core routes only: for one-shot commands. */
     public static BackupApplication start(Map<String, String> overrides) throws Exception {
-        return start(configure(overrides));
+        return start(configure(overrides, RouteFiles.includePattern(RouteFiles.CORE)));
     }
 
     /**
@@ -39,10 +39,9 @@ public final class BackupApplication implements AutoCloseable {
         // Decided before start-up (it picks which routes load): an option, else the environment.
         boolean api = !"false".equalsIgnoreCase(overrides.getOrDefault("backup.api.enabled",
                 System.getenv().getOrDefault("BACKUP_API_ENABLED", "true")));
-        Main main = configure(overrides);
-        // routes/*.camel.yaml reaches the subfolders too; the one-shot commands exclude these two.
-        main.addOverrideProperty("camel.main.routesExcludePattern", "**/*.disabled.camel.yaml"
-                + (api ? "" : ",**/routes/api/*.camel.yaml"));
+        Main main = configure(overrides, api
+                ? RouteFiles.includePattern(RouteFiles.CORE, RouteFiles.SERVICE, RouteFiles.API)
+                : RouteFiles.includePattern(RouteFiles.CORE, RouteFiles.SERVICE));
         main.addOverrideProperty("camel.server.enabled", String.valueOf(api));
         main.addOverrideProperty(API, String.valueOf(api));
         main.addOverrideProperty("camel.metrics.enabled", overrides.getOrDefault("camel.metrics.enabled",
@@ -65,9 +64,12 @@ public final class BackupApplication implements AutoCloseable {
         return start(service(overrides));
     }
 
-    private static Main configure(Map<String, String> overrides) {
+    /** A Main with the project's beans and settings, loading {@code routes} (a camel.main.routesIncludePattern). */
+    private static Main configure(Map<String, String> overrides, String routes) {
         Main main = new Main();
-        main.setInitialProperties(BackupSettings.defaults());
+        java.util.Properties initial = BackupSettings.defaults();
+        initial.setProperty("camel.main.routesIncludePattern", routes);
+        main.setInitialProperties(initial);
         main.configure().addConfiguration(BackupBeans.class);
         String config = overrides.getOrDefault("backup.config", System.getenv("BACKUP_CONFIG"));
         if (config != null && !config.isBlank()) {

@@ -68,7 +68,9 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
                 settings.d1RequestWindow()), settings.d1Retries(), settings.d1RetryDelay(), settings.d1RetryMaxWait()));
         io.github.cameld1backup.export.ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
-        registry.bind("gzipFormat", new GzipDataFormat());
+        int cores = Runtime.getRuntime().availableProcessors();
+        registry.bind("gzipFormat", new GzipDataFormat(context.getExecutorServiceManager().newFixedThreadPool(this,
+                "gzip", cores), cores));
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
         // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target of

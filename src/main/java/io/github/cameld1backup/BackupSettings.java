@@ -210,6 +210,14 @@ public final class BackupSettings {
                 optional("cloudflare.api.token").orElse(""));
     }
 
+    /**
+     * Bytes of SQL that tables dumped ahead of their turn keep in memory (backup.parallel.memory.bytes),
+     * shared by the run's tables; past it they wait in scratch files.
+     */
+    public int parallelMemoryBytes() {
+        return count("backup.parallel.memory.bytes");
+    }
+
     /** Tables dumped at once (backup.parallelism): D1's requests are bound by latency, not by D1. */
     public int parallelism() {
         return positiveInt("backup.parallelism");

@@ -39,16 +39,14 @@ public class DropIn implements CamelContextAware {
         context.getStreamCachingStrategy().setSpoolEnabled(true);
         new BackupBeans().configure(context);
         try {
-            // What the one-shot commands load: the jar's top-level routes, not the service's schedule and API.
+            // What the one-shot commands load: not the service's schedule and API.
             List<Resource> routes = new java.util.ArrayList<>();
-            for (Resource r : PluginHelper.getPackageScanResourceResolver(context)
-                    .findResources("classpath:routes/*.camel.yaml")) {
-                if (!r.getLocation().contains("routes/service/") && !r.getLocation().contains("routes/api/")) {
-                    routes.add(r);
+            for (String file : RouteFiles.CORE) {
+                Resource route = PluginHelper.getResourceLoader(context).resolveResource("classpath:" + file);
+                if (!route.exists()) {
+                    throw new IllegalStateException(file + " is not on the classpath");
                 }
-            }
-            if (routes.isEmpty()) {
-                throw new IllegalStateException("no routes/*.camel.yaml on the classpath");
+                routes.add(route);
             }
             PluginHelper.getRoutesLoader(context).loadRoutes(routes);
         } catch (Exception e) {

@@ -35,9 +35,16 @@ class ParallelDumpTest {
 
         Path sequential = dump(Backups.sqlite(db), "1", "sequential");
         Path parallel = dump(Backups.sqlite(db), "4", "parallel");
+        // Tables waiting for their turn in scratch files, not memory: from the first byte, and past 64 KiB.
+        Path spilled = dump(Backups.sqlite(db), "4", "spilled", "0");
+        Path halfSpilled = dump(Backups.sqlite(db), "4", "half-spilled", "65536");
 
         assertThat(withoutTimestamp(parallel)).isEqualTo(withoutTimestamp(sequential));
-        assertThat(Files.list(tmp.resolve("parallel-work")).toList()).isEmpty(); // no part files left
+        assertThat(withoutTimestamp(spilled)).isEqualTo(withoutTimestamp(sequential));
+        assertThat(withoutTimestamp(halfSpilled)).isEqualTo(withoutTimestamp(sequential));
+        for (String run : List.of("parallel", "spilled", "half-spilled")) {
+            assertThat(Files.list(tmp.resolve(run + "-work")).toList()).as(run).isEmpty(); // no part files left
+        }
         Path restored = tmp.resolve("restored.db");
         Sqlite3Cli.load(restored, parallel);
         assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
@@ -63,8 +70,13 @@ class ParallelDumpTest {
     }
 
     private Path dump(Map<String, String> source, String parallelism, String name) throws Exception {
+        return dump(source, parallelism, name, "16777216");
+    }
+
+    private Path dump(Map<String, String> source, String parallelism, String name, String memory) throws Exception {
         Map<String, String> settings = Backups.smallPages(source);
         settings.put("backup.parallelism", parallelism);
+        settings.put("backup.parallel.memory.bytes", memory);
         settings.put("backup.work.dir", tmp.resolve(name + "-work").toString());
         return Path.of(Backups.run(settings, tmp.resolve(name)).location());
     }

@@ -9,8 +9,6 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** Writes a dump statement by statement, refusing any statement longer than the configured limit. */
 public final class SqlDumpWriter implements Closeable {
@@ -75,10 +73,15 @@ public final class SqlDumpWriter implements Closeable {
         return statements;
     }
 
-    /** Appends what another writer wrote into {@code file} (a table dumped on its own; see {@link TableParts}). */
-    void append(SqlDumpWriter part, Path file) throws IOException {
+    /** What a part holds, written out (a table dumped on its own; see {@link TableParts}). */
+    interface Content {
+        void transferTo(OutputStream target) throws IOException;
+    }
+
+    /** Appends what another writer wrote, now held in {@code content}. */
+    void append(SqlDumpWriter part, Content content) throws IOException {
         out.flush();
-        Files.copy(file, raw);
+        content.transferTo(raw);
         bytes += part.bytes;
         statements += part.statements;
     }

@@ -34,8 +34,16 @@ public class D1Export {
     public static final String JOB = "d1Export";
     private static final Logger LOG = LoggerFactory.getLogger(D1Export.class);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    /** Made on the first export: building one sets up TLS, which every command would otherwise pay for at start-up. */
+    private HttpClient http;
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return http;
+    }
 
     /** The state of one export while it is polled. */
     public static final class Job {
@@ -135,7 +143,7 @@ public class D1Export {
                         + " not a URL");
             }
             // Bounded like the polling: a download that stalls must not hold the run (and its slot) forever.
-            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(signed).timeout(run.settings().exportTimeout())
+            HttpResponse<Path> response = http().send(HttpRequest.newBuilder(signed).timeout(run.settings().exportTimeout())
                     .GET().build(), HttpResponse.BodyHandlers.ofFile(download));
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("downloading D1's export of " + run.databaseName() + " failed: HTTP "

@@ -2,11 +2,23 @@ package io.github.cameld1backup.format;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.ExecutorService;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
-/** gzip, readable by {@code gunzip}. Named {@code d1-gzip} (Camel's own gzip module is not served at 4.18). */
+/**
+ * gzip, readable by {@code gunzip}: compressed on {@code threads} threads of the executor (see
+ * {@link ParallelGzipOutputStream}), so compression keeps up with a dump written on several cores.
+ * Named {@code d1-gzip} (Camel's own gzip module is not served at 4.18).
+ */
 public class GzipDataFormat extends StreamingDataFormat {
+
+    private final ExecutorService executor;
+    private final int threads;
+
+    public GzipDataFormat(ExecutorService executor, int threads) {
+        this.executor = executor;
+        this.threads = threads;
+    }
 
     @Override
     public String getDataFormatName() {
@@ -15,9 +27,14 @@ public class GzipDataFormat extends StreamingDataFormat {
 
     @Override
     protected void encode(InputStream in, OutputStream out) throws Exception {
-        GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16);
-        in.transferTo(gzip);
-        gzip.finish();
+        ParallelGzipOutputStream gzip = new ParallelGzipOutputStream(out, executor, threads);
+        try {
+            in.transferTo(gzip);
+            gzip.finish();
+        } catch (Exception | Error e) {
+            gzip.abort();
+            throw e;
+        }
     }
 
     @Override
