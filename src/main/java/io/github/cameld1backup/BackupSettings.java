@@ -218,6 +218,14 @@ public final class BackupSettings {
         return count("backup.parallel.memory.bytes");
     }
 
+    /**
+     * Rowids per segment below which a table is not cut (backup.parallel.split.rows): a rowid table
+     * spanning twice this or more is read in up to backup.parallelism segments at once.
+     */
+    public int parallelSplitRows() {
+        return positiveInt("backup.parallel.split.rows");
+    }
+
     /** Tables dumped at once (backup.parallelism): D1's requests are bound by latency, not by D1. */
     public int parallelism() {
         return positiveInt("backup.parallelism");

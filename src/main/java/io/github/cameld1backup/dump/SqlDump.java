@@ -41,10 +41,11 @@ public class SqlDump {
     }
 
     /**
-     * Writes the head and every CREATE TABLE; answers the tables in data order for the splitter.
-     * The database's exclusions (backup.exclude) are applied here: the schema stays whole.
+     * Writes the head and every CREATE TABLE; answers the tables in data order, large ones cut into
+     * segments (see {@link TableSegment}), for the splitter. The database's exclusions (backup.exclude)
+     * are applied here: the schema stays whole.
      */
-    public List<Table> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run,
+    public List<TableSegment> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run,
                                  Exchange exchange) {
         Schema schema = run.settings().exclusions().apply(discovered);
         run.schema(schema);
@@ -56,7 +57,8 @@ public class SqlDump {
         for (Table table : schema.tables()) {
             out.statement(table.object().sql());
         }
-        List<Table> order = schema.dataOrder();
+        List<TableSegment> order = TableSegment.plan(schema.dataOrder(), run.settings().parallelism(),
+                run.settings().parallelSplitRows());
         TableParts parts = new TableParts(run, order);
         exchange.setProperty(PARTS, parts);
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
@@ -68,10 +70,13 @@ public class SqlDump {
         return order;
     }
 
-    public TableDump startTable(@Body Table table, @ExchangeProperty(PARTS) TableParts parts,
+    public TableDump startTable(@Body TableSegment segment, @ExchangeProperty(PARTS) TableParts parts,
                                 @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
-        SqlDumpWriter out = parts.open(table);
-        out.comment("Data of " + table.name());
+        Table table = segment.table();
+        SqlDumpWriter out = parts.open(segment);
+        if (segment.first()) {
+            out.comment("Data of " + table.name());
+        }
         if (table.dataMode() == Table.DataMode.EXCLUDED) {
             out.comment("Rows of " + table.name() + " left out (backup.exclude)");
         } else if (table.dataMode() == Table.DataMode.NONE) {
@@ -79,10 +84,9 @@ public class SqlDump {
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
-        TableCursor cursor = run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE)
-                ? TableCursor.forLocalSqlite(table, run.settings().pageSizing())
-                : new TableCursor(table, run.settings().pageSizing());
-        return new TableDump(cursor, new InsertWriter(out, table), out);
+        TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
+                run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE));
+        return new TableDump(cursor, new InsertWriter(out, table), out, segment);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
@@ -110,11 +114,15 @@ public class SqlDump {
         // Counted under the run's lock, so each line's "table i of n" is its own when tables finish together;
         // reported outside it (the estimate may ask the source, and every request counts under that lock).
         int number;
+        TableParts.TableDone done;
         synchronized (run) {
-            parts.close(table, dump.out(), table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null);
+            done = parts.close(dump.segment(), dump.out(),
+                    table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null, dump.cursor().pages());
             number = run.tablesDone();
         }
-        progress.tableDone(run, dump, number);
+        if (done != null) {
+            progress.tableDone(run, dump, number, done);
+        }
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end marker. */

@@ -29,6 +29,8 @@ public final class TableCursor {
     private final List<Integer> keyValuePositions = new ArrayList<>();
     /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see {@link #forLocalSqlite}). */
     private final boolean tuples;
+    /** The segment's last rowid (null: the table's end). */
+    private final Long through;
     private List<String> lastKey;
     private boolean more;
     private int limit;
@@ -36,25 +38,22 @@ public final class TableCursor {
     private long literalBytes;
     private long pages;
 
-    public TableCursor(Table table, PageSizing sizing) {
-        this(table, sizing, false);
-    }
-
     /**
-     * A cursor whose pages come from a local SQLite file: SQLite formats each row's whole INSERT
-     * tuple, so the values cross from SQLite to Java as one string a row instead of one a value
-     * (the costly part of a local dump). D1 keeps one value a column: its JSON caps string sizes.
+     * A cursor over one segment of a table (see {@link TableSegment}). With {@code tuples} (a local SQLite
+     * file) SQLite formats each row's whole INSERT tuple, so the values cross from SQLite to Java as one
+     * string a row instead of one a value (the costly part of a local dump). D1 keeps one value a column:
+     * its JSON caps string sizes.
      */
-    public static TableCursor forLocalSqlite(Table table, PageSizing sizing) {
-        return new TableCursor(table, sizing, true);
-    }
-
-    private TableCursor(Table table, PageSizing sizing, boolean tuples) {
-        this.table = table;
+    public TableCursor(TableSegment segment, PageSizing sizing, boolean tuples) {
+        this.table = segment.table();
         this.tuples = tuples;
         this.sizing = sizing;
         this.limit = sizing.initialRows();
         this.more = table.dataMode() == Table.DataMode.ROWS;
+        this.through = segment.through();
+        if (segment.after() != null) {
+            lastKey = List.of(Long.toString(segment.after()));
+        }
         List<String> select = new ArrayList<>();
         List<Column> values = table.insertableColumns();
         if (table.withoutRowid()) {
@@ -149,8 +148,15 @@ public final class TableCursor {
     public SqlBatch nextPage() {
         StringBuilder sql = new StringBuilder("SELECT ").append(selectList)
                 .append(" FROM ").append(SqlText.identifier(table.name()));
+        List<String> conditions = new ArrayList<>();
         if (lastKey != null) {
-            sql.append(" WHERE ").append(after(lastKey));
+            conditions.add(after(lastKey));
+        }
+        if (through != null) {
+            conditions.add(orderBy + " <= " + through);
+        }
+        if (!conditions.isEmpty()) {
+            sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
         sql.append(" ORDER BY ").append(orderBy).append(" LIMIT ").append(limit);
         return SqlBatch.of(sql.toString());

@@ -1,5 +1,8 @@
 package io.github.cameld1backup.dump;
 
-/** One table in progress: where its paging stands, the INSERTs being written for it, and where they go. */
-public record TableDump(TableCursor cursor, InsertWriter inserts, SqlDumpWriter out) {
+/**
+ * One table, or segment of a table, in progress: where its paging stands, the INSERTs being written
+ * for it, and where they go.
+ */
+public record TableDump(TableCursor cursor, InsertWriter inserts, SqlDumpWriter out, TableSegment segment) {
 }

@@ -1,7 +1,6 @@
 package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.schema.Table;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -15,11 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a dump's bytes in table order while tables are dumped in parallel. The first table not yet
- * in the dump writes straight into it; any other writes into a part of its own, appended once every
- * table before it is in. So the dump is byte for byte the one a sequential run writes, and a
- * sequential run (or a single table) copies nothing. Parts are held in memory up to the run's
- * budget (backup.parallel.memory.bytes, for all parts together), then spill to scratch files.
+ * Keeps a dump's bytes in order while tables (and segments of large tables, see {@link TableSegment})
+ * are dumped in parallel. The first segment not yet in the dump writes straight into it; any other
+ * writes into a part of its own, appended once every segment before it is in. So the dump's data is
+ * in the order a sequential run writes it, and a sequential run copies nothing. Parts are held in
+ * memory up to the run's budget (backup.parallel.memory.bytes, for all parts together), then spill to
+ * scratch files. A table counts as done when its last segment is.
  */
 public final class TableParts {
 
@@ -29,8 +29,10 @@ public final class TableParts {
     private final BackupRun run;
     private final SqlDumpWriter dump;
     private final Path directory;
-    private final List<Table> order;
+    private final List<TableSegment> order;
     private final Map<Integer, Part> parts = new HashMap<>();
+    /** Per table still going: segments left, rows and pages so far. */
+    private final Map<String, long[]> tables = new HashMap<>();
     private final long memoryBudget;
     private long memoryUsed;
     private int next;
@@ -41,7 +43,11 @@ public final class TableParts {
     private record Part(SqlDumpWriter writer, PartBuffer content, Long rows, boolean finished) {
     }
 
-    public TableParts(BackupRun run, List<Table> order) {
+    /** A table all of whose segments are written: its rows (null when not copied) and pages. */
+    public record TableDone(Long rows, long pages) {
+    }
+
+    public TableParts(BackupRun run, List<TableSegment> order) {
         this.run = run;
         this.dump = run.writer();
         this.directory = run.spool().toAbsolutePath().getParent();
@@ -49,12 +55,12 @@ public final class TableParts {
         this.memoryBudget = run.settings().parallelMemoryBytes();
     }
 
-    /** The writer a table's data goes to. */
-    public synchronized SqlDumpWriter open(Table table) {
+    /** The writer a segment's data goes to. */
+    public synchronized SqlDumpWriter open(TableSegment segment) {
         if (cancelled) {
-            throw new IllegalStateException("the backup has failed: table " + table.name() + " is not read");
+            throw new IllegalStateException("the backup has failed: table " + segment.table().name() + " is not read");
         }
-        int index = indexOf(table);
+        int index = indexOf(segment);
         if (index == next && !dumpInUse) {
             dumpInUse = true;
             return dump;
@@ -66,15 +72,27 @@ public final class TableParts {
     }
 
     /**
-     * A table is written ({@code rows} null when its rows are not copied): the run counts it now (for
-     * progress), and its data joins the dump in table order, with any later tables waiting for it.
+     * A segment is written ({@code rows} null when its rows are not copied): its data joins the dump in
+     * order, with any later segments waiting for it. Answers the table's totals when this was its last
+     * segment (the run counts the table then, for progress), else null.
      */
-    public synchronized void close(Table table, SqlDumpWriter writer, Long rows) throws IOException {
-        int index = indexOf(table);
-        if (cancelled) { // discard() dropped this table's part already
-            return;
+    public synchronized TableDone close(TableSegment segment, SqlDumpWriter writer, Long rows, long pages)
+            throws IOException {
+        int index = indexOf(segment);
+        if (cancelled) { // discard() dropped this segment's part already
+            return null;
         }
-        run.tableDone(table.name(), rows);
+        String name = segment.table().name();
+        long[] table = tables.computeIfAbsent(name, n -> new long[] {segment.count(), 0, 0});
+        table[0]--;
+        table[1] += rows == null ? 0 : rows;
+        table[2] += pages;
+        TableDone done = null;
+        if (table[0] == 0) {
+            tables.remove(name);
+            done = new TableDone(rows == null ? null : table[1], table[2]);
+            run.tableDone(name, done.rows());
+        }
         if (writer == dump) {
             dumpInUse = false;
             next++;
@@ -88,6 +106,7 @@ public final class TableParts {
             dump.append(part.writer(), part.content()::transferTo);
             next++;
         }
+        return done;
     }
 
     /** After a failure: drops the parts left, scratch files included. */
@@ -116,13 +135,13 @@ public final class TableParts {
         memoryUsed -= bytes;
     }
 
-    private int indexOf(Table table) {
+    private int indexOf(TableSegment segment) {
         for (int i = 0; i < order.size(); i++) {
-            if (order.get(i).name().equals(table.name())) {
+            if (order.get(i).number() == segment.number() && order.get(i).table().name().equals(segment.table().name())) {
                 return i;
             }
         }
-        throw new IllegalArgumentException("table " + table.name() + " is not in this dump");
+        throw new IllegalArgumentException("table " + segment.table().name() + " is not in this dump");
     }
 
     /** One table's SQL while it waits: chunks in memory within the budget, then a scratch file. */

@@ -3,6 +3,7 @@ package io.github.cameld1backup.progress;
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
 import io.github.cameld1backup.dump.TableDump;
+import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
@@ -68,17 +69,19 @@ public class BackupProgress {
 
     /** A page of {@code dump}'s table was written. */
     public void pageWritten(BackupRun run, TableDump dump) {
-        report(run, dump, null);
+        report(run, dump, null, null);
     }
 
-    /** {@code dump}'s table is finished (already counted by the run): always logged. */
-    /** A table is done; {@code number} is how many tables were done when it was counted. */
-    public void tableDone(BackupRun run, TableDump dump, int number) {
-        report(run, dump, number);
+    /**
+     * {@code dump}'s table is finished (already counted by the run): always logged. {@code number} is
+     * how many tables were done when it was counted; {@code done} its totals over all its segments.
+     */
+    public void tableDone(BackupRun run, TableDump dump, int number, TableParts.TableDone done) {
+        report(run, dump, number, done);
     }
 
     /** @param doneNumber the finished table's number, or null for a page of a table still going */
-    private void report(BackupRun run, TableDump dump, Integer doneNumber) {
+    private void report(BackupRun run, TableDump dump, Integer doneNumber, TableParts.TableDone done) {
         boolean tableDone = doneNumber != null;
         State state = states.computeIfAbsent(run, r -> new State());
         Instant now = clock.instant();
@@ -103,7 +106,7 @@ public class BackupProgress {
         }
         if (tableDone) {
             LOG.info("Table {} of {} ({}) done, {} rows in {} pages; so far {}", p.tableNumber(), p.tables(), p.table(),
-                    dump.cursor().rows(), dump.cursor().pages(), p.rates());
+                    done.rows() == null ? 0 : done.rows(), done.pages(), p.rates());
         } else if (due) {
             LOG.info("Backup {} of {}: {}", run.id(), run.databaseName(), p.describe());
         }

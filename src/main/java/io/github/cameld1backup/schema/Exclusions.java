@@ -94,7 +94,7 @@ public record Exclusions(Set<String> tables, Map<String, Set<String>> columns) {
                     + " has no column " + String.join(", ", missing));
         }
         return new Table(table.object(), columns, table.withoutRowid(), table.primaryKey(), table.rowidAlias(),
-                table.parents(), table.dataExcluded());
+                table.parents(), table.dataExcluded(), table.rowidSpan());
     }
 
     private static String key(String identifier) {

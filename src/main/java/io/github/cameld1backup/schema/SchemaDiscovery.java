@@ -28,7 +28,8 @@ public class SchemaDiscovery {
             "rtree", Set.of("node", "parent", "rowid"),
             "geopoly", Set.of("node", "parent", "rowid"));
 
-    private static final int PRAGMAS_PER_TABLE = 4;
+    /** The word rowid anywhere in a CREATE TABLE: WITHOUT ROWID, or a column that takes the name. */
+    private static final java.util.regex.Pattern MENTIONS_ROWID = java.util.regex.Pattern.compile("(?i)\\browid\\b");
 
     public SqlBatch masterQuery() {
         return SqlBatch.of("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid");
@@ -63,7 +64,10 @@ public class SchemaDiscovery {
         return new Catalog(kept, hasSequence);
     }
 
-    /** Second round: four PRAGMAs per table, and the AUTOINCREMENT counters. */
+    /**
+     * Second round: four PRAGMAs per table, the rowid span of ordinary rowid tables (two index lookups,
+     * one row read each, for cutting large tables into segments), and the AUTOINCREMENT counters.
+     */
     public List<SqlBatch> detailQueries(Catalog catalog) {
         List<String> statements = new ArrayList<>();
         for (SchemaObject table : catalog.tables()) {
@@ -72,16 +76,29 @@ public class SchemaDiscovery {
             statements.add("PRAGMA index_xinfo(" + t + ")");
             statements.add("PRAGMA index_list(" + t + ")");
             statements.add("PRAGMA foreign_key_list(" + t + ")");
+            if (spanned(table)) {
+                // Two subqueries, not min() and max() in one SELECT: each is then a single index lookup.
+                statements.add("SELECT (SELECT min(rowid) FROM " + t + ") AS first, (SELECT max(rowid) FROM " + t
+                        + ") AS last");
+            }
         }
         if (catalog.hasSequence()) {
             statements.add("SELECT name, quote(seq) AS seq FROM sqlite_sequence");
         }
         List<SqlBatch> batches = new ArrayList<>();
-        int step = STATEMENTS_PER_REQUEST - STATEMENTS_PER_REQUEST % PRAGMAS_PER_TABLE;
-        for (int i = 0; i < statements.size(); i += step) {
-            batches.add(new SqlBatch(statements.subList(i, Math.min(statements.size(), i + step))));
+        for (int i = 0; i < statements.size(); i += STATEMENTS_PER_REQUEST) {
+            batches.add(new SqlBatch(statements.subList(i, Math.min(statements.size(), i + STATEMENTS_PER_REQUEST))));
         }
         return batches;
+    }
+
+    /**
+     * Whether a table's rowid span is asked for: ordinary tables whose CREATE never says rowid (so it
+     * is neither WITHOUT ROWID nor has a column of that name, where max(rowid) could scan the table).
+     */
+    private static boolean spanned(SchemaObject table) {
+        return table.sql() != null && !table.sql().regionMatches(true, 0, "CREATE VIRTUAL", 0, 14)
+                && !MENTIONS_ROWID.matcher(table.sql()).find();
     }
 
     /** Builds the schema from the second round's answers, one list per request, in request order. */
@@ -90,8 +107,10 @@ public class SchemaDiscovery {
         List<Table> tables = new ArrayList<>();
         int i = 0;
         for (SchemaObject object : catalog.tables()) {
-            tables.add(table(object, details.get(i), details.get(i + 1), details.get(i + 2), details.get(i + 3)));
-            i += PRAGMAS_PER_TABLE;
+            QueryResult span = spanned(object) ? details.get(i + 4) : null;
+            tables.add(table(object, details.get(i), details.get(i + 1), details.get(i + 2), details.get(i + 3),
+                    rowidSpan(span)));
+            i += span == null ? 4 : 5;
         }
         Map<String, String> sequences = new LinkedHashMap<>();
         if (catalog.hasSequence()) {
@@ -106,8 +125,23 @@ public class SchemaDiscovery {
         return new Schema(tables, catalog.ofType("index"), catalog.ofType("view"), catalog.ofType("trigger"), sequences);
     }
 
+    /** The span's bounds, when the table has rows and they are integers (D1 may round them: a hint). */
+    private static RowidSpan rowidSpan(QueryResult span) {
+        if (span == null || span.rows().isEmpty()) {
+            return null;
+        }
+        List<Object> row = span.rows().get(0);
+        try {
+            String first = QueryResult.text(row.get(span.columnIndex("first")));
+            String last = QueryResult.text(row.get(span.columnIndex("last")));
+            return first == null || last == null ? null : new RowidSpan(Long.parseLong(first), Long.parseLong(last));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static Table table(SchemaObject object, QueryResult xinfo, QueryResult keyInfo, QueryResult indexList,
-                               QueryResult foreignKeys) {
+                               QueryResult foreignKeys, RowidSpan span) {
         List<Column> columns = new ArrayList<>();
         for (List<Object> row : xinfo.rows()) {
             columns.add(new Column(
@@ -137,7 +171,7 @@ public class SchemaDiscovery {
                 parents.add(parent);
             }
         }
-        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents);
+        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents, withoutRowid ? null : span);
     }
 
     /**

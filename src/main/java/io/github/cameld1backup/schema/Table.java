@@ -20,11 +20,12 @@ public record Table(
         List<KeyPart> primaryKey,
         String rowidAlias,
         List<String> parents,
-        boolean dataExcluded) {
+        boolean dataExcluded,
+        RowidSpan rowidSpan) {
 
     public Table(SchemaObject object, List<Column> columns, boolean withoutRowid, List<KeyPart> primaryKey,
-                 String rowidAlias, List<String> parents) {
-        this(object, columns, withoutRowid, primaryKey, rowidAlias, parents, false);
+                 String rowidAlias, List<String> parents, RowidSpan rowidSpan) {
+        this(object, columns, withoutRowid, primaryKey, rowidAlias, parents, false, rowidSpan);
     }
 
     /** How a virtual table's contents come back on restore. */
@@ -71,7 +72,7 @@ public record Table(
 
     /** The same table, its rows left out of the backup (backup.exclude). */
     public Table withDataExcluded() {
-        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents, true);
+        return new Table(object, columns, withoutRowid, primaryKey, rowidAlias, parents, true, rowidSpan);
     }
 
     public DataMode dataMode() {
