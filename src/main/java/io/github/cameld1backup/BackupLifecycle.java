@@ -198,7 +198,12 @@ public class BackupLifecycle {
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
         BackupRun run = exchange.getProperty(RUN, BackupRun.class);
-        if (run != null && !run.firstFailure()) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (run != null && !run.firstFailure(cause)) {
+            // Reported already; the caller hears of that first failure, not of a table it stopped.
+            if (run.failure() != null) {
+                exchange.setProperty(Exchange.EXCEPTION_CAUGHT, run.failure());
+            }
             return;
         }
         // The first failure may come from one table of several being read side by side (Camel hands the
@@ -206,9 +211,8 @@ public class BackupLifecycle {
         io.github.cameld1backup.dump.TableParts parts = exchange.getProperty(io.github.cameld1backup.dump.SqlDump.PARTS,
                 io.github.cameld1backup.dump.TableParts.class);
         if (parts != null) {
-            parts.discard();
+            parts.discard(cause);
         }
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null) {
             try {
                 run.writer().abort();

@@ -145,9 +145,23 @@ public final class BackupRun {
 
     private final java.util.concurrent.atomic.AtomicBoolean failureReported = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** True the first time only: tables dumped in parallel may each report the same failure. */
-    public boolean firstFailure() {
-        return failureReported.compareAndSet(false, true);
+    private volatile Throwable failure;
+
+    /**
+     * True the first time only, which records {@code cause}: tables dumped in parallel may each report
+     * the same failure, or one that only follows from it (a write into the aborted dump).
+     */
+    public boolean firstFailure(Throwable cause) {
+        boolean first = failureReported.compareAndSet(false, true);
+        if (first) {
+            failure = cause;
+        }
+        return first;
+    }
+
+    /** What failed the run first, if it failed. */
+    public Throwable failure() {
+        return failure;
     }
 
     public synchronized void countRequest() { // tables are dumped in parallel

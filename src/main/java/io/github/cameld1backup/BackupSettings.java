@@ -219,6 +219,24 @@ public final class BackupSettings {
     }
 
     /**
+     * Bytes of SQL that tables dumped ahead of their turn may keep in scratch files once the memory
+     * budget is used (backup.parallel.scratch.bytes); a table that would pass it waits for its turn.
+     */
+    public long parallelScratchBytes() {
+        String value = optional("backup.parallel.scratch.bytes").orElse("0");
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name("backup.parallel.scratch.bytes")
+                + " must be a whole number of bytes, 0 or more, got '" + value + "'");
+    }
+
+    /**
      * Rowids per segment below which a table is not cut (backup.parallel.split.rows): a rowid table
      * spanning twice this or more is read in up to backup.parallelism segments at once.
      */

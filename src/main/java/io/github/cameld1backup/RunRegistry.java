@@ -182,6 +182,12 @@ public class RunRegistry {
                 channel.close();
                 throw alreadyRunning(database, other.isEmpty() ? "on another replica" : other);
             }
+            String previous = read(channel);
+            if (!previous.isEmpty() && !previous.equals(id)) {
+                // Normally the leader's catch-up redoes it first; a run that won the race still covers it.
+                LOG.warn("Run {} of {} was cut off when its replica stopped; run {} backs the database up now",
+                        previous, database == null ? "the database" : database, id);
+            }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)), 0);
             channel.force(true);

@@ -58,7 +58,7 @@ public class Schedules {
                     Map.of("database", name, "scheduleUri", leaderOnly(cluster, "backup" + suffix, quartz)));
             if (cluster.isPresent()) {
                 context.addRouteFromTemplate("catch-up-backup" + suffix, "catch-up-backup", Map.of("database", name,
-                        "leaderUri", leaderOnly(cluster, "backup" + suffix, "timer:catch-up" + suffix + "?repeatCount=1")));
+                        "leaderUri", leaderOnly(cluster, "backup" + suffix, "timer:catch-up" + suffix + "?repeatCount=1&delay=0")));
             }
         }
         String prune = "quartz:camel-d1-backup/prune?cron=" + encode(deployment.retentionCron())

@@ -35,14 +35,18 @@ class ParallelDumpTest {
 
         Path sequential = dump(Backups.sqlite(db), "1", "sequential");
         Path parallel = dump(Backups.sqlite(db), "4", "parallel");
-        // Tables waiting for their turn in scratch files, not memory: from the first byte, and past 64 KiB.
-        Path spilled = dump(Backups.sqlite(db), "4", "spilled", "0");
-        Path halfSpilled = dump(Backups.sqlite(db), "4", "half-spilled", "65536");
+        // Tables waiting for their turn in scratch files, not memory: from the first byte, and past 64 KiB;
+        // with little or no room at all, tables wait, then write into the dump when their turn comes.
+        Path spilled = dump(Backups.sqlite(db), "4", "spilled", "0", "1073741824");
+        Path halfSpilled = dump(Backups.sqlite(db), "4", "half-spilled", "65536", "1073741824");
+        Path tight = dump(Backups.sqlite(db), "4", "tight", "65536", "131072");
+        Path noRoom = dump(Backups.sqlite(db), "4", "no-room", "0", "0");
 
         assertThat(withoutTimestamp(parallel)).isEqualTo(withoutTimestamp(sequential));
-        assertThat(withoutTimestamp(spilled)).isEqualTo(withoutTimestamp(sequential));
-        assertThat(withoutTimestamp(halfSpilled)).isEqualTo(withoutTimestamp(sequential));
-        for (String run : List.of("parallel", "spilled", "half-spilled")) {
+        for (Path other : List.of(spilled, halfSpilled, tight, noRoom)) {
+            assertThat(withoutTimestamp(other)).as(other.toString()).isEqualTo(withoutTimestamp(sequential));
+        }
+        for (String run : List.of("parallel", "spilled", "half-spilled", "tight", "no-room")) {
             assertThat(Files.list(tmp.resolve(run + "-work")).toList()).as(run).isEmpty(); // no part files left
         }
         Path restored = tmp.resolve("restored.db");
@@ -76,6 +80,10 @@ class ParallelDumpTest {
         assertThat(result.rows()).isEqualTo(rows);
         // Rows in rowid order: joined into one INSERT per table, the dump is the sequential run's.
         assertThat(joinedInserts(dump)).isEqualTo(joinedInserts(this.dump(Backups.sqlite(db), "1", "whole")));
+        // Segments with no room to wait in: each writes into the dump when its turn comes.
+        Map<String, String> cut = new java.util.HashMap<>(Backups.sqlite(db));
+        cut.put("backup.parallel.split.rows", "1000");
+        assertThat(joinedInserts(this.dump(cut, "4", "segments-no-room", "0", "0"))).isEqualTo(joinedInserts(dump));
         Path restored = tmp.resolve("restored-segments.db");
         Sqlite3Cli.load(restored, dump);
         assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
@@ -91,6 +99,29 @@ class ParallelDumpTest {
             assertThat(pageRowsRead).isEqualTo(viaD1.rows()).isEqualTo(result.rows());
             assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE rowid > ") && e.sql().contains(" AND rowid <= "));
             assertThat(joinedInserts(Path.of(viaD1.location()))).isEqualTo(joinedInserts(dump));
+        }
+    }
+
+    @Test
+    void aRunFailingWhileSegmentsWaitForTheirTurnStopsAndLeavesNoScratch() throws Exception {
+        Path db = tmp.resolve("failing.db");
+        addTables(db, 2, 10_000); // 20,000 and 10,000 rows: each segment writes more than a writer's buffer
+        try (D1Emulator d1 = new D1Emulator()) {
+            String id = d1.addDatabase("failing", db);
+            Map<String, String> settings = Backups.smallPages(Backups.d1(d1, id));
+            settings.put("backup.parallel.split.rows", "1000");
+            settings.put("backup.parallel.memory.bytes", "0");
+            settings.put("backup.parallel.scratch.bytes", "0"); // every segment but the first waits for its turn
+            settings.put("backup.work.dir", tmp.resolve("failing-work").toString());
+            // D1 refuses the 200th request for good (400 is not retried): segments past their first 64 KiB
+            // are waiting for their turn by then.
+            d1.faults(n -> n == 200 ? D1Emulator.Fault.status(400, "refused for the test") : null);
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1), () ->
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backups.run(settings, tmp.resolve("failing")))
+                            // D1's refusal itself, not a table that stopped because of it
+                            .hasRootCauseInstanceOf(io.github.cameld1backup.source.D1Exception.class)
+                            .hasMessageContaining("refused for the test"));
+            assertThat(Files.list(tmp.resolve("failing-work")).toList()).isEmpty();
         }
     }
 
@@ -120,13 +151,15 @@ class ParallelDumpTest {
     }
 
     private Path dump(Map<String, String> source, String parallelism, String name) throws Exception {
-        return dump(source, parallelism, name, "16777216");
+        return dump(source, parallelism, name, "16777216", "1073741824");
     }
 
-    private Path dump(Map<String, String> source, String parallelism, String name, String memory) throws Exception {
+    private Path dump(Map<String, String> source, String parallelism, String name, String memory, String scratch)
+            throws Exception {
         Map<String, String> settings = Backups.smallPages(source);
         settings.put("backup.parallelism", parallelism);
         settings.put("backup.parallel.memory.bytes", memory);
+        settings.put("backup.parallel.scratch.bytes", scratch);
         settings.put("backup.work.dir", tmp.resolve(name + "-work").toString());
         return Path.of(Backups.run(settings, tmp.resolve(name)).location());
     }

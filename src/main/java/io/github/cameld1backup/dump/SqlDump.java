@@ -64,7 +64,7 @@ public class SqlDump {
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onFailure(Exchange failed) {
-                parts.discard();
+                parts.discard(failed.getException());
             }
         });
         return order;
@@ -109,6 +109,7 @@ public class SqlDump {
         exchange.getMessage().setBody(null);
         exchange.removeProperty(TABLE);
         dump.inserts().flush();
+        dump.out().flush(); // outside the locks below: a part may wait here for room until its turn
         Table table = dump.cursor().table();
         // Rebuilt or contentless full-text tables hold no rows of their own to count.
         // Counted under the run's lock, so each line's "table i of n" is its own when tables finish together;

@@ -80,8 +80,23 @@ public final class SqlDumpWriter implements Closeable {
 
     /** Appends what another writer wrote, now held in {@code content}. */
     void append(SqlDumpWriter part, Content content) throws IOException {
+        content.transferTo(flushedStream());
+        count(part);
+    }
+
+    /** Passes on what this writer holds (a table's part may wait here for room: call it holding no lock). */
+    void flush() throws IOException {
         out.flush();
-        content.transferTo(raw);
+    }
+
+    /** Flushes what this writer holds and answers the stream under it: another writer's bytes may follow. */
+    OutputStream flushedStream() throws IOException {
+        out.flush();
+        return raw;
+    }
+
+    /** Counts the statements another writer put straight into this one's stream. */
+    void count(SqlDumpWriter part) {
         bytes += part.bytes;
         statements += part.statements;
     }

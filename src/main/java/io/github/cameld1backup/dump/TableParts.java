@@ -2,8 +2,8 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.BackupRun;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,10 +16,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a dump's bytes in order while tables (and segments of large tables, see {@link TableSegment})
  * are dumped in parallel. The first segment not yet in the dump writes straight into it; any other
- * writes into a part of its own, appended once every segment before it is in. So the dump's data is
- * in the order a sequential run writes it, and a sequential run copies nothing. Parts are held in
- * memory up to the run's budget (backup.parallel.memory.bytes, for all parts together), then spill to
- * scratch files. A table counts as done when its last segment is.
+ * writes into a part of its own, which joins the dump when every segment before it is in: appended
+ * whole if it is finished by then, else flushed and from then on written straight into the dump. So
+ * the data is in the order a sequential run writes it, and a sequential run copies nothing.
+ *
+ * <p>Waiting parts are held in memory up to backup.parallel.memory.bytes for the run, then in scratch
+ * files up to backup.parallel.scratch.bytes; a part that would pass both waits for its turn, so
+ * neither memory nor scratch space grows with the database. A table counts as done when its last
+ * segment is.
  */
 public final class TableParts {
 
@@ -30,17 +34,24 @@ public final class TableParts {
     private final SqlDumpWriter dump;
     private final Path directory;
     private final List<TableSegment> order;
+    /** Parts opened and not yet wholly in the dump, by position in {@link #order}. */
     private final Map<Integer, Part> parts = new HashMap<>();
     /** Per table still going: segments left, rows and pages so far. */
     private final Map<String, long[]> tables = new HashMap<>();
     private final long memoryBudget;
+    private final long scratchBudget;
     private long memoryUsed;
+    private long scratchUsed;
+    /** The first segment not yet wholly in the dump. */
     private int next;
-    private boolean dumpInUse;
+    /** Whether segment {@link #next} is writing into the dump (as the dump's own writer, or a part handed on). */
+    private boolean nextWriting;
     /** Set when the run failed: no table starts, and one still going leaves no part behind. */
     private boolean cancelled;
+    /** What failed the run: a segment stopped by the cancel reports it, not just the stop. */
+    private Throwable failure;
 
-    private record Part(SqlDumpWriter writer, PartBuffer content, Long rows, boolean finished) {
+    private record Part(SqlDumpWriter writer, PartBuffer content) {
     }
 
     /** A table all of whose segments are written: its rows (null when not copied) and pages. */
@@ -53,28 +64,28 @@ public final class TableParts {
         this.directory = run.spool().toAbsolutePath().getParent();
         this.order = order;
         this.memoryBudget = run.settings().parallelMemoryBytes();
+        this.scratchBudget = run.settings().parallelScratchBytes();
     }
 
     /** The writer a segment's data goes to. */
     public synchronized SqlDumpWriter open(TableSegment segment) {
         if (cancelled) {
-            throw new IllegalStateException("the backup has failed: table " + segment.table().name() + " is not read");
+            throw new IllegalStateException(failed() + ": table " + segment.table().name() + " is not read", failure);
         }
         int index = indexOf(segment);
-        if (index == next && !dumpInUse) {
-            dumpInUse = true;
+        if (index == next && !nextWriting) {
+            nextWriting = true;
             return dump;
         }
         PartBuffer content = new PartBuffer();
         SqlDumpWriter writer = new SqlDumpWriter(content, dump.maxStatementBytes());
-        parts.put(index, new Part(writer, content, null, false));
+        parts.put(index, new Part(writer, content));
         return writer;
     }
 
     /**
-     * A segment is written ({@code rows} null when its rows are not copied): its data joins the dump in
-     * order, with any later segments waiting for it. Answers the table's totals when this was its last
-     * segment (the run counts the table then, for progress), else null.
+     * A segment is written ({@code rows} null when its rows are not copied). Answers the table's totals
+     * when this was its last segment (the run counts the table then, for progress), else null.
      */
     public synchronized TableDone close(TableSegment segment, SqlDumpWriter writer, Long rows, long pages)
             throws IOException {
@@ -93,46 +104,52 @@ public final class TableParts {
             done = new TableDone(rows == null ? null : table[1], table[2]);
             run.tableDone(name, done.rows());
         }
-        if (writer == dump) {
-            dumpInUse = false;
-            next++;
-        } else {
-            writer.close();
-            Part part = parts.get(index);
-            parts.put(index, new Part(writer, part.content(), rows, true));
+        if (writer != dump) {
+            writer.close(); // a part handed on flushes its last bytes into the dump here
+            parts.get(index).content().finished = true;
         }
-        while (!dumpInUse && parts.containsKey(next) && parts.get(next).finished()) {
-            Part part = parts.remove(next);
-            dump.append(part.writer(), part.content()::transferTo);
+        if (index == next) {
+            if (writer != dump) {
+                dump.count(writer);
+                parts.remove(index);
+            }
+            nextWriting = false;
             next++;
+            advance();
         }
         return done;
     }
 
-    /** After a failure: drops the parts left, scratch files included. */
-    public synchronized void discard() {
+    /** After a failure: drops the parts left, scratch files included; parts waiting for room fail. */
+    public synchronized void discard(Throwable cause) {
         cancelled = true;
+        failure = cause;
+        notifyAll();
+        // Not the parts' writers: a thread waiting for room holds its writer's lock until it sees the cancel.
         for (Part part : parts.values()) {
-            try {
-                part.writer().close();
-            } catch (IOException | UncheckedIOException e) {
-                LOG.debug("Closing a discarded part: {}", e.getMessage());
-            }
             part.content().delete();
         }
         parts.clear();
     }
 
-    private synchronized boolean reserve(int bytes) {
-        if (memoryUsed + bytes > memoryBudget) {
-            return false;
+    /** Segment {@link #next} is up: finished parts join the dump whole; one still going is handed the dump. */
+    private void advance() throws IOException {
+        while (!nextWriting && parts.containsKey(next)) {
+            Part part = parts.get(next);
+            if (part.content().finished) {
+                parts.remove(next);
+                dump.append(part.writer(), part.content()::transferTo);
+                next++;
+            } else {
+                part.content().handOver(dump.flushedStream());
+                nextWriting = true;
+            }
         }
-        memoryUsed += bytes;
-        return true;
+        notifyAll(); // room was freed, or a waiting part now writes into the dump
     }
 
-    private synchronized void release(long bytes) {
-        memoryUsed -= bytes;
+    private String failed() {
+        return "the backup has failed" + (failure == null ? "" : ": " + failure.getMessage());
     }
 
     private int indexOf(TableSegment segment) {
@@ -144,12 +161,19 @@ public final class TableParts {
         throw new IllegalArgumentException("table " + segment.table().name() + " is not in this dump");
     }
 
-    /** One table's SQL while it waits: chunks in memory within the budget, then a scratch file. */
+    /**
+     * One segment's SQL while it waits: chunks in memory within the budget, then a scratch file within
+     * its budget, else the writer waits; once handed the dump, its bytes go straight there. Every
+     * method holds the TableParts lock, so a hand-over never interleaves with a write.
+     */
     private final class PartBuffer extends OutputStream {
         private final List<byte[]> chunks = new ArrayList<>();
         private int lastFilled = CHUNK_BYTES;
         private Path file;
         private OutputStream spill;
+        private long spilled;
+        private OutputStream dumpStream;
+        boolean finished;
 
         @Override
         public void write(int b) throws IOException {
@@ -158,72 +182,102 @@ public final class TableParts {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            while (len > 0 && spill == null) {
-                if (lastFilled == CHUNK_BYTES) {
-                    if (!reserve(CHUNK_BYTES)) {
-                        spillToFile();
-                        break;
+            synchronized (TableParts.this) {
+                while (len > 0) {
+                    if (cancelled) {
+                        throw new IOException(failed(), failure);
                     }
-                    chunks.add(new byte[CHUNK_BYTES]);
-                    lastFilled = 0;
+                    if (dumpStream != null) {
+                        dumpStream.write(b, off, len);
+                        return;
+                    }
+                    int n;
+                    if (spill == null && (lastFilled < CHUNK_BYTES || memoryUsed + CHUNK_BYTES <= memoryBudget)) {
+                        if (lastFilled == CHUNK_BYTES) {
+                            memoryUsed += CHUNK_BYTES;
+                            chunks.add(new byte[CHUNK_BYTES]);
+                            lastFilled = 0;
+                        }
+                        n = Math.min(len, CHUNK_BYTES - lastFilled);
+                        System.arraycopy(b, off, chunks.get(chunks.size() - 1), lastFilled, n);
+                        lastFilled += n;
+                    } else {
+                        n = Math.min(len, CHUNK_BYTES);
+                        if (scratchUsed + n > scratchBudget) {
+                            awaitRoom();
+                            continue;
+                        }
+                        if (spill == null) {
+                            file = Files.createTempFile(directory, "camel-d1-backup-table-", ".sql.part");
+                            file.toFile().deleteOnExit();
+                            spill = Files.newOutputStream(file);
+                        }
+                        spill.write(b, off, n);
+                        spilled += n;
+                        scratchUsed += n;
+                    }
+                    off += n;
+                    len -= n;
                 }
-                int n = Math.min(len, CHUNK_BYTES - lastFilled);
-                System.arraycopy(b, off, chunks.get(chunks.size() - 1), lastFilled, n);
-                lastFilled += n;
-                off += n;
-                len -= n;
-            }
-            if (len > 0) {
-                spill.write(b, off, len);
             }
         }
 
-        private void spillToFile() throws IOException {
-            file = Files.createTempFile(directory, "camel-d1-backup-table-", ".sql.part");
-            file.toFile().deleteOnExit();
-            spill = Files.newOutputStream(file);
-            writeChunks(spill);
-            freeChunks();
+        private void awaitRoom() throws IOException {
+            try {
+                TableParts.this.wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for room for a table's part");
+            }
         }
 
         @Override
         public void close() throws IOException {
-            if (spill != null) {
-                spill.close();
-            }
-        }
-
-        /** Writes the part into the dump and lets go of it. */
-        void transferTo(OutputStream target) throws IOException {
-            if (file != null) {
-                Files.copy(file, target);
-                Files.delete(file);
-            } else {
-                writeChunks(target);
-                freeChunks();
-            }
-        }
-
-        void delete() {
-            freeChunks();
-            if (file != null) {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    LOG.warn("Could not delete scratch file {}: {}", file, e.getMessage());
+            synchronized (TableParts.this) {
+                if (spill != null) {
+                    spill.close();
                 }
             }
         }
 
-        private void writeChunks(OutputStream target) throws IOException {
+        /** Writes what the part holds into the dump and lets go of it. */
+        void transferTo(OutputStream target) throws IOException {
+            if (spill != null) {
+                spill.close();
+            }
             for (int i = 0; i < chunks.size(); i++) {
                 target.write(chunks.get(i), 0, i == chunks.size() - 1 ? lastFilled : CHUNK_BYTES);
             }
+            if (file != null) {
+                Files.copy(file, target);
+            }
+            delete();
         }
 
-        private void freeChunks() {
-            release((long) chunks.size() * CHUNK_BYTES);
+        /** The part's turn has come before it finished: what it holds goes into the dump, and so does the rest. */
+        void handOver(OutputStream target) throws IOException {
+            transferTo(target);
+            spill = null;
+            dumpStream = target;
+        }
+
+        void delete() {
+            memoryUsed -= (long) chunks.size() * CHUNK_BYTES;
             chunks.clear();
+            lastFilled = CHUNK_BYTES;
+            scratchUsed -= spilled;
+            spilled = 0;
+            if (file != null) {
+                try {
+                    if (spill != null) {
+                        spill.close();
+                    }
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    LOG.warn("Could not delete scratch file {}: {}", file, e.getMessage());
+                }
+                file = null;
+            }
         }
     }
 }
