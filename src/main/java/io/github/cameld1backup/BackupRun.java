@@ -29,7 +29,7 @@ public final class BackupRun {
     private final Map<String, String> failed = new LinkedHashMap<>();
     private String databaseName;
     private Schema schema;
-    private long requests;
+    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
     private int tablesDone;
     private String objectName;
     private Path staged;
@@ -112,12 +112,16 @@ public final class BackupRun {
         this.schema = schema;
     }
 
-    /** A table finished; {@code rows} is null for tables whose rows are not copied (rebuilt full-text indexes). */
-    public synchronized void tableDone(String table, Long rows) {
+    /**
+     * A table finished; {@code rows} is null for tables whose rows are not copied (rebuilt full-text
+     * indexes). Answers how many tables are done now, this one included: its number in progress lines.
+     */
+    public synchronized int tableDone(String table, Long rows) {
         tablesDone++;
         if (rows != null) {
             tableRows.put(table, rows);
         }
+        return tablesDone;
     }
 
     /** Rows per table, in the schema's table order (tables may finish in any order when dumped in parallel). */
@@ -143,33 +147,33 @@ public final class BackupRun {
         return tableRows.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean failureReported = new java.util.concurrent.atomic.AtomicBoolean();
-
-    private volatile Throwable failure;
+    private boolean failureReported;
+    private Throwable failure;
 
     /**
      * True the first time only, which records {@code cause}: tables dumped in parallel may each report
      * the same failure, or one that only follows from it (a write into the aborted dump).
      */
-    public boolean firstFailure(Throwable cause) {
-        boolean first = failureReported.compareAndSet(false, true);
-        if (first) {
-            failure = cause;
+    public synchronized boolean firstFailure(Throwable cause) {
+        if (failureReported) {
+            return false;
         }
-        return first;
+        failureReported = true;
+        failure = cause;
+        return true;
     }
 
     /** What failed the run first, if it failed. */
-    public Throwable failure() {
+    public synchronized Throwable failure() {
         return failure;
     }
 
-    public synchronized void countRequest() { // tables are dumped in parallel
-        requests++;
+    public void countRequest() { // segments are dumped in parallel: no lock, so none waits on another's work
+        requests.incrementAndGet();
     }
 
-    public synchronized long requests() {
-        return requests;
+    public long requests() {
+        return requests.get();
     }
 
     /** {@code <database>-<UTC time>}, limited to characters every store accepts in a name. */

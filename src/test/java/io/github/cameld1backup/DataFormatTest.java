@@ -162,6 +162,16 @@ class DataFormatTest {
                 .hasMessageContaining("the dump was cut short");
     }
 
+    @Test
+    void gzipOnAStoppedPoolFailsInsteadOfWaitingForever() {
+        java.util.concurrent.ExecutorService stopped = java.util.concurrent.Executors.newFixedThreadPool(2);
+        stopped.shutdownNow();
+        GzipDataFormat onStopped = new GzipDataFormat(stopped, 2);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
+                assertThatThrownBy(() -> marshal(onStopped, sqlText(3_000_000)))
+                        .hasMessageContaining("compression stopped"));
+    }
+
     /** SQL-like text that compresses as dumps do (numbers, repeated statement heads). */
     static byte[] sqlText(int size) {
         StringBuilder sql = new StringBuilder(size + 100);

@@ -111,18 +111,13 @@ public class SqlDump {
         dump.inserts().flush();
         dump.out().flush(); // outside the locks below: a part may wait here for room until its turn
         Table table = dump.cursor().table();
-        // Rebuilt or contentless full-text tables hold no rows of their own to count.
-        // Counted under the run's lock, so each line's "table i of n" is its own when tables finish together;
-        // reported outside it (the estimate may ask the source, and every request counts under that lock).
-        int number;
-        TableParts.TableDone done;
-        synchronized (run) {
-            done = parts.close(dump.segment(), dump.out(),
-                    table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null, dump.cursor().pages());
-            number = run.tablesDone();
-        }
+        // Rebuilt or contentless full-text tables hold no rows of their own to count. The table's number in
+        // "table i of n" comes from the run's count as it took this table, so lines of tables finishing
+        // together each have their own.
+        TableParts.TableDone done = parts.close(dump.segment(), dump.out(),
+                table.dataMode() == Table.DataMode.ROWS ? dump.cursor().rows() : null, dump.cursor().pages());
         if (done != null) {
-            progress.tableDone(run, dump, number, done);
+            progress.tableDone(run, dump, done);
         }
     }
 

@@ -27,7 +27,7 @@ public final class TableCursor {
     private final String orderBy;
     private final int keyColumns;
     private final List<Integer> keyValuePositions = new ArrayList<>();
-    /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see {@link #forLocalSqlite}). */
+    /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see the constructor). */
     private final boolean tuples;
     /** The segment's last rowid (null: the table's end). */
     private final Long through;

@@ -54,8 +54,8 @@ public final class TableParts {
     private record Part(SqlDumpWriter writer, PartBuffer content) {
     }
 
-    /** A table all of whose segments are written: its rows (null when not copied) and pages. */
-    public record TableDone(Long rows, long pages) {
+    /** A table all of whose segments are written: its rows (null when not copied), pages, and how many tables are done. */
+    public record TableDone(Long rows, long pages, int number) {
     }
 
     public TableParts(BackupRun run, List<TableSegment> order) {
@@ -85,7 +85,8 @@ public final class TableParts {
 
     /**
      * A segment is written ({@code rows} null when its rows are not copied). Answers the table's totals
-     * when this was its last segment (the run counts the table then, for progress), else null.
+     * when this was its last segment (the run counts the table then, for progress), else null. Called
+     * holding no other lock: appending waiting parts may take a while, and no request waits for it.
      */
     public synchronized TableDone close(TableSegment segment, SqlDumpWriter writer, Long rows, long pages)
             throws IOException {
@@ -101,8 +102,8 @@ public final class TableParts {
         TableDone done = null;
         if (table[0] == 0) {
             tables.remove(name);
-            done = new TableDone(rows == null ? null : table[1], table[2]);
-            run.tableDone(name, done.rows());
+            Long tableRows = rows == null ? null : table[1];
+            done = new TableDone(tableRows, table[2], run.tableDone(name, tableRows));
         }
         if (writer != dump) {
             writer.close(); // a part handed on flushes its last bytes into the dump here
@@ -123,7 +124,9 @@ public final class TableParts {
     /** After a failure: drops the parts left, scratch files included; parts waiting for room fail. */
     public synchronized void discard(Throwable cause) {
         cancelled = true;
-        failure = cause;
+        if (failure == null) {
+            failure = cause;
+        }
         notifyAll();
         // Not the parts' writers: a thread waiting for room holds its writer's lock until it sees the cancel.
         for (Part part : parts.values()) {
@@ -137,8 +140,12 @@ public final class TableParts {
         while (!nextWriting && parts.containsKey(next)) {
             Part part = parts.get(next);
             if (part.content().finished) {
-                parts.remove(next);
-                dump.append(part.writer(), part.content()::transferTo);
+                try {
+                    dump.append(part.writer(), part.content()::transferTo);
+                } finally {
+                    parts.remove(next);
+                    part.content().delete(); // done by the transfer, unless it failed half-way
+                }
                 next++;
             } else {
                 part.content().handOver(dump.flushedStream());

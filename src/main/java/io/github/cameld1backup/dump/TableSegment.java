@@ -23,17 +23,19 @@ public record TableSegment(Table table, int number, int count, Long after, Long 
         List<TableSegment> segments = new ArrayList<>();
         for (Table table : tables) {
             RowidSpan span = table.rowidSpan();
-            int count = 1;
-            if (span != null && table.dataMode() == Table.DataMode.ROWS && table.rowidName().isPresent()) {
-                count = (int) Math.max(1, Math.min(parallelism, Math.floor(span.width() / splitRows)));
-            }
-            if (count == 1) {
+            if (span == null || span.last() < span.first() || table.dataMode() != Table.DataMode.ROWS
+                    || table.rowidName().isEmpty()) {
                 segments.add(new TableSegment(table, 0, 1, null, null));
                 continue;
             }
-            // Cuts at first - 1 + width * i / count, in exact arithmetic: rowids may sit anywhere in 64 bits.
+            // In exact arithmetic: rowids may sit anywhere in 64 bits. Cuts at first - 1 + width * i / count.
             BigInteger first = BigInteger.valueOf(span.first());
             BigInteger width = BigInteger.valueOf(span.last()).subtract(first).add(BigInteger.ONE);
+            int count = width.divide(BigInteger.valueOf(splitRows)).min(BigInteger.valueOf(parallelism)).intValue();
+            if (count < 2) {
+                segments.add(new TableSegment(table, 0, 1, null, null));
+                continue;
+            }
             Long previous = null;
             for (int i = 0; i < count; i++) {
                 Long through = i == count - 1 ? null : first.subtract(BigInteger.ONE)

@@ -9,6 +9,9 @@ import java.util.Deque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -116,7 +119,16 @@ final class ParallelGzipOutputStream extends OutputStream {
         crc.update(input, 0, size);
         length += size;
         window = Arrays.copyOfRange(input, Math.max(0, size - WINDOW_BYTES), size);
-        inFlight.add(executor.submit(() -> deflate(input, size, dictionary)));
+        if (executor.isShutdown()) { // a stopping pool may drop the task without a word: its result would never come
+            abort();
+            throw new IOException("compression stopped: the application is stopping");
+        }
+        try {
+            inFlight.add(executor.submit(() -> deflate(input, size, dictionary)));
+        } catch (RejectedExecutionException e) {
+            abort();
+            throw new IOException("compression stopped: " + e.getMessage(), e);
+        }
         block = new byte[BLOCK_BYTES];
         filled = 0;
         while (inFlight.size() > maxInFlight || (!inFlight.isEmpty() && inFlight.peek().isDone())) {
@@ -125,8 +137,19 @@ final class ParallelGzipOutputStream extends OutputStream {
     }
 
     private void emitOldest() throws IOException {
+        Future<byte[]> oldest = inFlight.remove();
         try {
-            out.write(inFlight.remove().get());
+            while (true) {
+                try {
+                    out.write(oldest.get(1, TimeUnit.SECONDS));
+                    return;
+                } catch (TimeoutException e) {
+                    if (executor.isTerminated() && !oldest.isDone()) { // dropped by a pool forced to stop
+                        abort();
+                        throw new IOException("compression stopped: the application is stopping");
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abort();

@@ -72,12 +72,9 @@ public class BackupProgress {
         report(run, dump, null, null);
     }
 
-    /**
-     * {@code dump}'s table is finished (already counted by the run): always logged. {@code number} is
-     * how many tables were done when it was counted; {@code done} its totals over all its segments.
-     */
-    public void tableDone(BackupRun run, TableDump dump, int number, TableParts.TableDone done) {
-        report(run, dump, number, done);
+    /** {@code dump}'s table is finished (already counted by the run; {@code done}: its totals and number): always logged. */
+    public void tableDone(BackupRun run, TableDump dump, TableParts.TableDone done) {
+        report(run, dump, done.number(), done);
     }
 
     /** @param doneNumber the finished table's number, or null for a page of a table still going */

@@ -6,9 +6,4 @@ package io.github.cameld1backup.schema;
  * every rowid, so a stale span changes how evenly the work is shared, never what is copied.
  */
 public record RowidSpan(long first, long last) {
-
-    /** How many rowids the span covers (as a double: the span may be wider than a long). */
-    public double width() {
-        return (double) last - (double) first + 1;
-    }
 }
