@@ -69,17 +69,17 @@ public class BackupProgress {
 
     /** A page of {@code dump}'s table was written. */
     public void pageWritten(BackupRun run, TableDump dump) {
-        report(run, dump, null, null);
+        report(run, dump, null);
     }
 
     /** {@code dump}'s table is finished (already counted by the run; {@code done}: its totals and number): always logged. */
     public void tableDone(BackupRun run, TableDump dump, TableParts.TableDone done) {
-        report(run, dump, done.number(), done);
+        report(run, dump, done);
     }
 
-    /** @param doneNumber the finished table's number, or null for a page of a table still going */
-    private void report(BackupRun run, TableDump dump, Integer doneNumber, TableParts.TableDone done) {
-        boolean tableDone = doneNumber != null;
+    /** @param done the finished table's totals and number, or null for a page of a table still going */
+    private void report(BackupRun run, TableDump dump, TableParts.TableDone done) {
+        boolean tableDone = done != null;
         State state = states.computeIfAbsent(run, r -> new State());
         Instant now = clock.instant();
         Progress p;
@@ -95,7 +95,7 @@ public class BackupProgress {
             }
             p = progress(run, dump, tableDone, state.estimates, now);
             if (tableDone) {
-                p = p.numbered(doneNumber);
+                p = p.numbered(done.number());
             }
             if (tableDone || due) {
                 state.lastLog = now;
