@@ -9,11 +9,18 @@ import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.DumpRules;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Sqlite3Cli;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,9 +85,33 @@ class RoundTripTest {
         Path local = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("local")).location());
         Path remote = Path.of(Backups.run(Backups.smallPages(Backups.d1(d1, d1.addDatabase(fixture, db))),
                 tmp.resolve("remote")).location());
-        List<String> a = java.nio.file.Files.readAllLines(local);
-        List<String> b = java.nio.file.Files.readAllLines(remote);
+        List<String> a = Files.readAllLines(local);
+        List<String> b = Files.readAllLines(remote);
         assertThat(a.subList(1, a.size())).isEqualTo(b.subList(1, b.size()));
+    }
+
+    /**
+     * SQLite keeps text that is not valid UTF-8 as it was given. From a file the dump keeps those bytes
+     * (as CAST(X'..' AS TEXT)) and stays valid UTF-8 itself; a carriage return or an "Inf" inside text
+     * takes the same value-by-value way.
+     */
+    @Test
+    void textThatIsNotUtf8KeepsItsBytesFromAFile() throws Exception {
+        Path db = tmp.resolve("bytes.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)");
+            s.execute("INSERT INTO notes(body, other) VALUES (CAST(X'61FF62' AS TEXT), 'plain'),"
+                    + " (CAST(X'C3' AS TEXT), 'x,Inf,y'), (CAST(X'27E282' AS TEXT), 'Zoë' || char(13)),"
+                    + " ('ok', CAST(X'EDA080' AS TEXT)), ('it''s', 'Inf')");
+        }
+        TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
+        Path dump = Path.of(Backups.run(Backups.sqlite(db), tmp.resolve("backups")).location());
+
+        DumpRules.check(dump);
+        StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(dump))); // throws if not UTF-8
+        Path restored = tmp.resolve("restored.db");
+        Sqlite3Cli.load(restored, dump);
+        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
     }
 
     static Stream<String> fixtures() {

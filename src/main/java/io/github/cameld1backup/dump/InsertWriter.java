@@ -4,6 +4,7 @@ import io.github.cameld1backup.schema.Column;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -18,8 +19,9 @@ public final class InsertWriter {
     private final Table table;
     private final List<String> columnSql = new ArrayList<>();
     private final String prefix;
-    private final int prefixBytes;
-    private final StringBuilder pending = new StringBuilder();
+    private final byte[] prefixBytes;
+    /** The rows of the statement being built, {@code (..),(..)} in UTF-8. */
+    private byte[] pending = new byte[1 << 13];
     private int pendingBytes;
     private long rows;
 
@@ -33,7 +35,7 @@ public final class InsertWriter {
             columnSql.add(SqlText.identifier(c.name()));
         }
         this.prefix = "INSERT INTO " + SqlText.identifier(table.name()) + "(" + String.join(",", columnSql) + ") VALUES";
-        this.prefixBytes = SqlText.utf8Length(prefix);
+        this.prefixBytes = SqlText.utf8(prefix);
     }
 
     /** One row: literals in the order of the INSERT's column list. */
@@ -46,49 +48,49 @@ public final class InsertWriter {
             }
             built.append(literals.get(i));
         }
-        CharSequence tuple = built.append(')');
-        int tupleBytes = SqlText.utf8Length(tuple);
-        if (prefixBytes + tupleBytes > out.maxStatementBytes() - 1) {
+        byte[] tuple = SqlText.utf8(built.append(')').toString());
+        if (prefixBytes.length + tuple.length > out.maxStatementBytes() - 1) {
             flush();
             oversizedRow(literals);
             rows++;
         } else {
-            append(tuple, tupleBytes);
+            append(tuple);
         }
     }
 
     /**
-     * One row as the source formatted it, {@code (v1,v2,...)} in the order of the INSERT's column list.
-     * A row too large for one statement, or holding a literal some SQLite versions print unreadably,
-     * takes the way of {@link #row} value by value.
+     * One row as SQLite formatted it, {@code (v1,v2,...)} in UTF-8 in the order of the INSERT's column
+     * list: copied as it is. A row too large for one statement, or holding a literal that is not
+     * written as quote() prints it (see {@link SqlValue#asQuoted}), takes the way of {@link #row} value by value.
      */
-    void tuple(String tuple) {
-        int tupleBytes = SqlText.utf8Length(tuple);
-        if (prefixBytes + tupleBytes > out.maxStatementBytes() - 1 || tuple.contains("Inf")) {
+    void tuple(byte[] tuple) {
+        if (prefixBytes.length + tuple.length > out.maxStatementBytes() - 1 || !SqlValue.asQuoted(tuple)) {
             row(SqlValue.splitTuple(tuple).stream().map(SqlValue::normalise).toList());
         } else {
-            append(tuple, tupleBytes);
+            append(tuple);
         }
     }
 
-    private void append(CharSequence tuple, int tupleBytes) {
+    private void append(byte[] tuple) {
         int limit = out.maxStatementBytes() - 1; // the terminating semicolon
-        if (pendingBytes > 0 && prefixBytes + pendingBytes + 1 + tupleBytes > limit) {
+        if (pendingBytes > 0 && prefixBytes.length + pendingBytes + 1 + tuple.length > limit) {
             flush();
         }
-        if (pendingBytes > 0) {
-            pending.append(',');
-            pendingBytes++;
+        int needed = pendingBytes + 1 + tuple.length;
+        if (needed > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
         }
-        pending.append(tuple);
-        pendingBytes += tupleBytes;
+        if (pendingBytes > 0) {
+            pending[pendingBytes++] = ',';
+        }
+        System.arraycopy(tuple, 0, pending, pendingBytes, tuple.length);
+        pendingBytes += tuple.length;
         rows++;
     }
 
     void flush() {
         if (pendingBytes > 0) {
-            out.insert(prefix, prefixBytes, pending, pendingBytes);
-            pending.setLength(0);
+            out.insert(prefixBytes, pending, pendingBytes);
             pendingBytes = 0;
         }
     }
@@ -108,7 +110,7 @@ public final class InsertWriter {
         List<Integer> deferred = new ArrayList<>();
         int limit = out.maxStatementBytes() - 1;
         for (int i : bySize) {
-            if (prefixBytes + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
+            if (prefixBytes.length + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
                 break;
             }
             if (!SqlValue.splittable(literals.get(i)) || keyColumns().contains(i)) {

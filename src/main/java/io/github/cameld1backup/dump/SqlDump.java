@@ -92,7 +92,7 @@ public class SqlDump {
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
                           @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         if (dump.cursor().tuples()) {
-            for (String tuple : dump.cursor().acceptTuples(page.get(0))) {
+            for (byte[] tuple : dump.cursor().acceptTuples(page.get(0))) {
                 dump.inserts().tuple(tuple);
             }
         } else {

@@ -1,27 +1,28 @@
 package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.sql.SqlText;
-import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 
-/** Writes a dump statement by statement, refusing any statement longer than the configured limit. */
+/**
+ * Writes a dump statement by statement, refusing any statement longer than the configured limit.
+ * Works in UTF-8 bytes: rows come from SQLite as bytes and go to the dump as they are.
+ */
 public final class SqlDumpWriter implements Closeable {
 
+    private static final byte[] STATEMENT_END = {';', '\n'};
+
     private final OutputStream raw;
-    private final Writer out;
+    private final byte[] buffer = new byte[1 << 16];
+    private int buffered;
     private final int maxStatementBytes;
     private long bytes;
     private long statements;
 
     public SqlDumpWriter(OutputStream out, int maxStatementBytes) {
         this.raw = out;
-        this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         this.maxStatementBytes = maxStatementBytes;
     }
 
@@ -31,38 +32,36 @@ public final class SqlDumpWriter implements Closeable {
 
     /** Writes one statement; {@code sql} has no terminating semicolon. */
     public void statement(CharSequence sql) {
-        int size = SqlText.utf8Length(sql) + 1;
+        byte[] utf8 = SqlText.utf8(sql.toString());
+        int size = utf8.length + 1;
         if (size > maxStatementBytes) {
             throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of "
                     + maxStatementBytes + ": " + SqlText.abbreviate(sql.toString()));
         }
-        write(sql);
-        write(";\n");
+        write(utf8, utf8.length);
+        write(STATEMENT_END, 2);
         bytes += size + 1;
         statements++;
     }
 
-    /**
-     * A multi-row INSERT whose parts' UTF-8 sizes the caller already counted: written as they are,
-     * without measuring or copying them again (the hot path of a dump).
-     */
-    void insert(String prefix, int prefixBytes, CharSequence rows, int rowsBytes) {
-        int size = prefixBytes + rowsBytes + 1;
+    /** A multi-row INSERT: its prefix ({@code INSERT INTO t(..) VALUES}) and the first {@code rowsBytes} bytes of its rows. */
+    void insert(byte[] prefix, byte[] rows, int rowsBytes) {
+        int size = prefix.length + rowsBytes + 1;
         if (size > maxStatementBytes) {
             throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of " + maxStatementBytes);
         }
-        write(prefix);
-        write(rows);
-        write(";\n");
+        write(prefix, prefix.length);
+        write(rows, rowsBytes);
+        write(STATEMENT_END, 2);
         bytes += size + 1;
         statements++;
     }
 
     /** A {@code --} comment line; newlines in the text are folded so the comment cannot end early. */
     public void comment(String text) {
-        String line = "-- " + text.replace('\r', ' ').replace('\n', ' ') + "\n";
-        write(line);
-        bytes += SqlText.utf8Length(line);
+        byte[] line = SqlText.utf8("-- " + text.replace('\r', ' ').replace('\n', ' ') + "\n");
+        write(line, line.length);
+        bytes += line.length;
     }
 
     public long bytes() {
@@ -86,12 +85,13 @@ public final class SqlDumpWriter implements Closeable {
 
     /** Passes on what this writer holds (a table's part may wait here for room: call it holding no lock). */
     void flush() throws IOException {
-        out.flush();
+        drain();
+        raw.flush();
     }
 
     /** Flushes what this writer holds and answers the stream under it: another writer's bytes may follow. */
     OutputStream flushedStream() throws IOException {
-        out.flush();
+        flush();
         return raw;
     }
 
@@ -109,33 +109,35 @@ public final class SqlDumpWriter implements Closeable {
         close();
     }
 
-    private final char[] chunk = new char[1 << 13];
-
-    private void write(CharSequence s) {
+    private void write(byte[] data, int length) {
         try {
-            if (s instanceof String string) {
-                out.write(string);
-                return;
-            }
-            // Writer.append would copy a StringBuilder whole (toString) before writing it.
-            for (int start = 0, n = s.length(); start < n; start += chunk.length) {
-                int end = Math.min(n, start + chunk.length);
-                if (s instanceof StringBuilder sb) {
-                    sb.getChars(start, end, chunk, 0);
-                } else {
-                    for (int i = start; i < end; i++) {
-                        chunk[i - start] = s.charAt(i);
-                    }
+            if (length > buffer.length - buffered) {
+                drain();
+                if (length >= buffer.length) { // a whole statement: no copy
+                    raw.write(data, 0, length);
+                    return;
                 }
-                out.write(chunk, 0, end - start);
             }
+            System.arraycopy(data, 0, buffer, buffered, length);
+            buffered += length;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private void drain() throws IOException {
+        if (buffered > 0) {
+            raw.write(buffer, 0, buffered);
+            buffered = 0;
+        }
+    }
+
     @Override
     public void close() throws IOException {
-        out.close();
+        try {
+            drain();
+        } finally {
+            raw.close();
+        }
     }
 }

@@ -1,6 +1,10 @@
 package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.sql.SqlText;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,29 +35,76 @@ final class SqlValue {
     }
 
     /**
-     * The literals of a tuple {@code (v1,v2,...)} as SQLite's quote() prints them: commas stand between
-     * literals or inside quoted ones ('...', X'...'), never inside a number, NULL or CAST(X'..' AS TEXT).
+     * Whether a row tuple as SQLite's quote() printed it, in UTF-8, can go into the dump as it is: it is
+     * valid UTF-8 and holds no carriage return and no infinity printed as Inf (what {@link #normalise}
+     * rewrites). One pass over the bytes; a false alarm (text holding ",Inf," say) only costs the slow way.
      */
-    static List<String> splitTuple(String tuple) {
-        if (tuple.length() < 2 || tuple.charAt(0) != '(' || tuple.charAt(tuple.length() - 1) != ')') {
-            throw new IllegalStateException("source returned no row tuple: " + tuple.length() + " characters");
+    static boolean asQuoted(byte[] tuple) {
+        boolean ascii = true;
+        for (int i = 0, n = tuple.length; i < n; i++) {
+            byte b = tuple[i];
+            if (b < 0) {
+                ascii = false;
+            } else if (b == '\r') {
+                return false;
+            } else if (b == 'I' && i + 3 < n && tuple[i + 1] == 'n' && tuple[i + 2] == 'f' && i > 0
+                    && (tuple[i - 1] == ',' || tuple[i - 1] == '(' || tuple[i - 1] == '-')
+                    && (tuple[i + 3] == ',' || tuple[i + 3] == ')')) {
+                return false;
+            }
         }
-        List<String> literals = new java.util.ArrayList<>();
+        return ascii || validUtf8(tuple, 0, tuple.length);
+    }
+
+    /**
+     * The literals of a tuple {@code (v1,v2,...)} as SQLite's quote() prints them, in UTF-8: commas stand
+     * between literals or inside quoted ones ('...', X'...'), never inside a number, NULL or CAST(X'..' AS
+     * TEXT). Text that is not valid UTF-8 comes back as CAST(X'..' AS TEXT), so its bytes are kept.
+     */
+    static List<String> splitTuple(byte[] tuple) {
+        int n = tuple.length;
+        if (n < 2 || tuple[0] != '(' || tuple[n - 1] != ')') {
+            throw new IllegalStateException("source returned no row tuple: " + n + " bytes");
+        }
+        List<String> literals = new ArrayList<>();
         boolean quoted = false;
         int start = 1;
-        for (int i = 1; i < tuple.length() - 1; i++) {
-            char c = tuple.charAt(i);
-            if (c == '\'') {
-                quoted = !quoted; // '' inside a string toggles twice
-            } else if (c == ',' && !quoted) {
-                literals.add(tuple.substring(start, i));
+        for (int i = 1; i < n - 1; i++) {
+            byte b = tuple[i];
+            if (b == '\'') {
+                quoted = !quoted; // '' inside a string toggles twice; 0x27 is never part of a longer UTF-8 sequence
+            } else if (b == ',' && !quoted) {
+                literals.add(literal(tuple, start, i));
                 start = i + 1;
             }
         }
-        if (tuple.length() > 2) {
-            literals.add(tuple.substring(start, tuple.length() - 1));
+        if (n > 2) {
+            literals.add(literal(tuple, start, n - 1));
         }
         return literals;
+    }
+
+    private static String literal(byte[] tuple, int from, int to) {
+        if (tuple[from] == '\'' && !validUtf8(tuple, from, to)) {
+            ByteArrayOutputStream text = new ByteArrayOutputStream(to - from);
+            for (int i = from + 1; i < to - 1; i++) {
+                text.write(tuple[i]);
+                if (tuple[i] == '\'') {
+                    i++; // the second quote of a doubled one
+                }
+            }
+            return SqlText.hexText(text.toByteArray());
+        }
+        return new String(tuple, from, to - from, StandardCharsets.UTF_8);
+    }
+
+    private static boolean validUtf8(byte[] bytes, int from, int to) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, from, to - from));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
     }
 
     static boolean isText(String literal) {

@@ -87,7 +87,10 @@ public final class TableCursor {
         this.selectList = String.join(", ", select);
     }
 
-    /** The key literals (k0, k1, ...) the next page starts after, then the row's INSERT tuple (t). */
+    /**
+     * The key the next page starts after (k0, k1, ...: a rowid as the integer it is, other keys as literals),
+     * then the row's INSERT tuple as a BLOB (t): its UTF-8 bytes as SQLite wrote them, never decoded.
+     */
     private String tupleSelect(List<Column> values) {
         List<String> keys = new ArrayList<>();
         List<String> parts = new ArrayList<>();
@@ -97,14 +100,14 @@ public final class TableCursor {
             }
         } else {
             String rowid = table.rowidName().orElseThrow();
-            keys.add("quote(" + rowid + ") AS k0");
+            keys.add(rowid + " AS k0");
             if (table.writesRowid()) {
                 parts.add("quote(" + rowid + ")");
             }
         }
         values.forEach(c -> parts.add(valueExpression(SqlText.identifier(c.name()))));
-        return String.join(", ", keys) + ", '(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts))
-                + " || ')' AS t";
+        return String.join(", ", keys) + ", CAST('(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts))
+                + " || ')' AS BLOB) AS t";
     }
 
     /** Whether pages hold whole tuples ({@link #acceptTuples}) rather than values ({@link #accept}). */
@@ -112,13 +115,13 @@ public final class TableCursor {
         return tuples;
     }
 
-    /** Takes one page of a tuple cursor; returns its rows' INSERT tuples. */
-    public List<String> acceptTuples(QueryResult page) {
-        List<String> out = new ArrayList<>(page.rows().size());
+    /** Takes one page of a tuple cursor; returns its rows' INSERT tuples in UTF-8. */
+    public List<byte[]> acceptTuples(QueryResult page) {
+        List<byte[]> out = new ArrayList<>(page.rows().size());
         long pageBytes = 0;
         for (List<Object> row : page.rows()) {
-            String tuple = QueryResult.text(row.get(row.size() - 1));
-            pageBytes += tuple.length();
+            byte[] tuple = (byte[]) row.get(row.size() - 1);
+            pageBytes += tuple.length;
             out.add(tuple);
         }
         if (!page.rows().isEmpty()) {
@@ -227,12 +230,12 @@ public final class TableCursor {
     }
 
     /**
-     * A value as an SQL literal: {@code quote()}, or for text holding NUL (which quote() cuts short) or
-     * a carriage return (which the sqlite3 shell drops before a newline) {@code CAST(X'..' AS TEXT)}.
+     * A value as an SQL literal: {@code quote()}, or for text holding NUL (which quote() cuts short)
+     * {@code CAST(X'..' AS TEXT)}. Text holding a carriage return (which the sqlite3 shell drops before a
+     * newline) is rewritten so on this side, by {@link SqlValue#normalise} or {@link SqlValue#asQuoted}.
      */
     private static String valueExpression(String column) {
-        return "CASE WHEN typeof(" + column + ") = 'text' AND (instr(" + column + ", char(0)) > 0 OR instr("
-                + column + ", char(13)) > 0)"
+        return "CASE WHEN typeof(" + column + ") = 'text' AND instr(" + column + ", char(0)) > 0"
                 + " THEN 'CAST(X''' || hex(" + column + ") || ''' AS TEXT)' ELSE quote(" + column + ") END";
     }
 

@@ -28,7 +28,12 @@ public final class SqlText {
 
     /** Text as {@code CAST(X'..' AS TEXT)}: exact for NUL and carriage returns, which plain literals lose. */
     public static String hexText(String text) {
-        return "CAST(X'" + java.util.HexFormat.of().withUpperCase().formatHex(utf8(text)) + "' AS TEXT)";
+        return hexText(utf8(text));
+    }
+
+    /** Text given as its bytes (which need not be valid UTF-8) as {@code CAST(X'..' AS TEXT)}. */
+    public static String hexText(byte[] text) {
+        return "CAST(X'" + java.util.HexFormat.of().withUpperCase().formatHex(text) + "' AS TEXT)";
     }
 
     public static int utf8Length(CharSequence s) {
