@@ -59,7 +59,9 @@ public class BackupBeans implements CamelConfiguration {
                 Duration.parse(properties.resolveProperty("backup.progress.interval").orElse("PT10S")));
         registry.bind(BackupProgress.BEAN, progress);
         registry.bind("sqlDump", new SqlDump(progress));
-        BackupMetrics.bind(registry);
+        if (enabled(properties, "camel.metrics.enabled") || enabled(properties, BackupApplication.API)) {
+            BackupMetrics.bind(registry); // served on /metrics; one-shot commands have nobody to read them
+        }
         registry.bind("dumpThreads", context.getExecutorServiceManager().newFixedThreadPool(this, "dump-table",
                 settings.parallelism()));
         registry.bind("dumpEncoding", new io.github.cameld1backup.dump.DumpEncoding(templates));
@@ -105,6 +107,10 @@ public class BackupBeans implements CamelConfiguration {
             registry.bind("adminPage", new io.github.cameld1backup.api.AdminPage());
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
+    }
+
+    private static boolean enabled(PropertiesComponent properties, String key) {
+        return properties.resolveProperty(key).map(Boolean::parseBoolean).orElse(false);
     }
 
     /**

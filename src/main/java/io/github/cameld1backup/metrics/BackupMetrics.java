@@ -41,7 +41,8 @@ public class BackupMetrics {
     static final String UNKNOWN = "unknown";
     static final String PREFIX = "d1backup.";
 
-    private static final BackupMetrics UNBOUND = new BackupMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    /** Where no metrics are served (one-shot commands): counts nothing, and loads no registry. */
+    private static final BackupMetrics NONE = new BackupMetrics(null);
 
     private final PrometheusMeterRegistry registry;
     private final Map<String, Last> last = new ConcurrentHashMap<>();
@@ -77,10 +78,10 @@ public class BackupMetrics {
         return metrics;
     }
 
-    /** The bean of a context; one that does nothing where none is bound. */
+    /** The bean of a context; one that does nothing where none is bound (metrics off). */
     public static BackupMetrics of(CamelContext context) {
         BackupMetrics metrics = context.getRegistry().lookupByNameAndType(BEAN, BackupMetrics.class);
-        return metrics != null ? metrics : UNBOUND;
+        return metrics != null ? metrics : NONE;
     }
 
     public MeterRegistry registry() {
@@ -89,6 +90,9 @@ public class BackupMetrics {
 
     /** A D1 call of a backup is retried (restores are not counted). */
     public void retried(Exchange exchange) {
+        if (registry == null) {
+            return;
+        }
         BackupRun run = exchange.getProperty(BackupLifecycle.RUN, BackupRun.class);
         if (run != null) {
             retries.computeIfAbsent(run, r -> new AtomicLong()).incrementAndGet();
@@ -96,6 +100,9 @@ public class BackupMetrics {
     }
 
     public void succeeded(BackupRun run, BackupResult result) {
+        if (registry == null) {
+            return;
+        }
         String db = database(run);
         ended(run, db, "succeeded");
         counter("rows", db, null, "rows copied by successful backups").increment(result.rows());
@@ -111,6 +118,9 @@ public class BackupMetrics {
 
     /** A run failed; {@code run} is null when it failed before it started. */
     public void failed(BackupRun run) {
+        if (registry == null) {
+            return;
+        }
         ended(run, database(run), "failed");
     }
 
