@@ -72,7 +72,7 @@ public class BackupBeans implements CamelConfiguration {
         io.github.cameld1backup.export.ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
         int cores = Runtime.getRuntime().availableProcessors();
         registry.bind("gzipFormat", new GzipDataFormat(context.getExecutorServiceManager().newFixedThreadPool(this,
-                "gzip", cores), cores));
+                "gzip", cores), cores, settings.compressionLevel()));
         registry.bind("aesGcmFormat", new AesGcmDataFormat(settings.encryptionKey().orElse(null)));
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
         // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target of

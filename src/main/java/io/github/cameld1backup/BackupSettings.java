@@ -244,6 +244,15 @@ public final class BackupSettings {
         return positiveInt("backup.parallel.split.rows");
     }
 
+    /** gzip's level, 1 to 9 (backup.compression.level). */
+    public int compressionLevel() {
+        int level = positiveInt("backup.compression.level");
+        if (level > 9) {
+            throw new IllegalArgumentException(name("backup.compression.level") + " must be 1 to 9, got " + level);
+        }
+        return level;
+    }
+
     /** Tables dumped at once (backup.parallelism): D1's requests are bound by latency, not by D1. */
     public int parallelism() {
         return positiveInt("backup.parallelism");

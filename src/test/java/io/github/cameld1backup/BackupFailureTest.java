@@ -79,6 +79,8 @@ class BackupFailureTest {
         assertThat(failure(Map.of("backup.target", "r2:bucket", "r2.access.key.id", "k", "r2.secret.access.key", "s",
                 "r2.endpoint", "http://127.0.0.1:9", "backup.upload.part.size", "1048576")))
                 .hasMessageContaining("BACKUP_UPLOAD_PART_SIZE (backup.upload.part.size) must be at least 5242880");
+        assertThat(failure(Map.of("backup.compression.level", "10")))
+                .hasMessageContaining("BACKUP_COMPRESSION_LEVEL (backup.compression.level) must be 1 to 9, got 10");
     }
 
     /** The innermost cause of the failed backup: the message the command line prints. */

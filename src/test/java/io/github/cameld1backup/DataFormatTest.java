@@ -50,7 +50,7 @@ class DataFormatTest {
         camel = new DefaultCamelContext();
         camel.start();
         threads = java.util.concurrent.Executors.newFixedThreadPool(3);
-        gzip = new GzipDataFormat(threads, 3);
+        gzip = new GzipDataFormat(threads, 3, 6);
         plain = new byte[3_000_000]; // several stream buffers and GCM blocks, not a multiple of either
         new Random(7).nextBytes(plain);
         System.arraycopy("INSERT INTO t VALUES('x');\n".getBytes(StandardCharsets.UTF_8), 0, plain, 0, 26);
@@ -150,6 +150,16 @@ class DataFormatTest {
     }
 
     @Test
+    void gzipLevelIsHonoured() throws Exception {
+        byte[] text = sqlText(2_000_000);
+        byte[] fastest = marshal(new GzipDataFormat(threads, 3, 1), text);
+        byte[] smallest = marshal(new GzipDataFormat(threads, 3, 9), text);
+        assertThat(smallest.length).isLessThan(fastest.length);
+        assertThat(unmarshal(gzip, fastest)).isEqualTo(text);
+        assertThat(unmarshal(gzip, smallest)).isEqualTo(text);
+    }
+
+    @Test
     void gzipStopsWhenItsInputFails() {
         InputStream failing = new java.io.SequenceInputStream(new ByteArrayInputStream(sqlText(3_000_000)),
                 new InputStream() {
@@ -166,7 +176,7 @@ class DataFormatTest {
     void gzipOnAStoppedPoolFailsInsteadOfWaitingForever() {
         java.util.concurrent.ExecutorService stopped = java.util.concurrent.Executors.newFixedThreadPool(2);
         stopped.shutdownNow();
-        GzipDataFormat onStopped = new GzipDataFormat(stopped, 2);
+        GzipDataFormat onStopped = new GzipDataFormat(stopped, 2, 6);
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
                 assertThatThrownBy(() -> marshal(onStopped, sqlText(3_000_000)))
                         .hasMessageContaining("compression stopped"));

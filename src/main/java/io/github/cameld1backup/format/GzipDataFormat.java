@@ -14,10 +14,13 @@ public class GzipDataFormat extends StreamingDataFormat {
 
     private final ExecutorService executor;
     private final int threads;
+    private final int level;
 
-    public GzipDataFormat(ExecutorService executor, int threads) {
+    /** {@code level}: deflate's, 1 (fastest) to 9 (smallest). */
+    public GzipDataFormat(ExecutorService executor, int threads, int level) {
         this.executor = executor;
         this.threads = threads;
+        this.level = level;
     }
 
     @Override
@@ -27,7 +30,7 @@ public class GzipDataFormat extends StreamingDataFormat {
 
     @Override
     protected void encode(InputStream in, OutputStream out) throws Exception {
-        ParallelGzipOutputStream gzip = new ParallelGzipOutputStream(out, executor, threads);
+        ParallelGzipOutputStream gzip = new ParallelGzipOutputStream(out, executor, threads, level);
         try {
             in.transferTo(gzip);
             gzip.finish();

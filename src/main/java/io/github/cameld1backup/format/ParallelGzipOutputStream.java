@@ -31,6 +31,7 @@ final class ParallelGzipOutputStream extends OutputStream {
     private final OutputStream out;
     private final ExecutorService executor;
     private final int maxInFlight;
+    private final int level;
     private final Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
     private final CRC32 crc = new CRC32();
     private byte[] block = new byte[BLOCK_BYTES];
@@ -40,9 +41,10 @@ final class ParallelGzipOutputStream extends OutputStream {
     private long length;
     private boolean finished;
 
-    ParallelGzipOutputStream(OutputStream out, ExecutorService executor, int threads) throws IOException {
+    ParallelGzipOutputStream(OutputStream out, ExecutorService executor, int threads, int level) throws IOException {
         this.out = out;
         this.executor = executor;
+        this.level = level;
         this.maxInFlight = 2 * Math.max(1, threads);
         out.write(HEADER);
     }
@@ -81,7 +83,7 @@ final class ParallelGzipOutputStream extends OutputStream {
             emitOldest();
         }
         finished = true;
-        Deflater last = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        Deflater last = new Deflater(level, true);
         try {
             last.finish(); // an empty final block closes the deflate stream the sync-flushed blocks began
             byte[] end = new byte[16];
@@ -160,8 +162,8 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
-    private static byte[] deflate(byte[] input, int size, byte[] dictionary) {
-        Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    private byte[] deflate(byte[] input, int size, byte[] dictionary) {
+        Deflater deflater = new Deflater(level, true);
         try {
             if (dictionary != null) {
                 deflater.setDictionary(dictionary);
