@@ -233,9 +233,15 @@ public final class TableCursor {
      * A value as an SQL literal: {@code quote()}, or for text holding NUL (which quote() cuts short)
      * {@code CAST(X'..' AS TEXT)}. Text holding a carriage return (which the sqlite3 shell drops before a
      * newline) is rewritten so on this side, by {@link SqlValue#normalise} or {@link SqlValue#asQuoted}.
+     *
+     * <p>"Is text" is asked as {@code c >= '' AND c < X''}: SQLite orders every number below every text
+     * and every text below every BLOB, and neither literal takes a column's affinity ('' is no number), so
+     * this holds for text alone, and costs under half what {@code typeof(c) = 'text'} does.
+     * COLLATE BINARY: a column's own collation may be one this reader does not have.
      */
     private static String valueExpression(String column) {
-        return "CASE WHEN typeof(" + column + ") = 'text' AND instr(" + column + ", char(0)) > 0"
+        String binary = column + " COLLATE BINARY";
+        return "CASE WHEN " + binary + " >= '' AND " + binary + " < X'' AND instr(" + column + ", char(0)) > 0"
                 + " THEN 'CAST(X''' || hex(" + column + ") || ''' AS TEXT)' ELSE quote(" + column + ") END";
     }
 
