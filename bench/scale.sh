@@ -4,8 +4,8 @@
 # MALLOC_ARENA_MAX=2: the settings the README recommends for bounded memory) from the SQLite file and from behind the D1 emulator
 # (its own process, 8 connections, 50 ms per answer like a round trip to Cloudflare), next to
 # `sqlite3 DB .dump | gzip` on the same file in the same run. Prints wall time, rows/s, MB/s of SQL,
-# requests, rows read per row (emulator), peak RSS, and the ratio to sqlite3: of the whole command (wall,
-# JVM and Camel start-up included) and of the backup itself (the time its summary reports).
+# requests, rows read per row (emulator), peak RSS, MB stored, and the ratio to sqlite3: of the whole command (wall,
+# JVM and Camel start-up included) and of the backup itself (from its "started" log line to its "Backed up" one).
 # Usage: bench/scale.sh [narrow rows (1000000)] [wide rows (400)]   Output: bench/work/scale.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,17 +49,21 @@ backup() {
   BACKUP_WORK_DIR="$work/spool" /usr/bin/time -v java $java_opts -jar target/camel-d1-backup.jar backup \
     --target "file:$work/out" --compression gzip "$@" > "$work/backup.out" 2> "$work/backup.err" \
     || { cat "$work/backup.err" >&2; exit 1; }
-  local wall rss summary rows requests sqlmib own
+  local wall rss summary rows requests sqlmib own stored
   wall=$(secs "$(grep 'Elapsed (wall clock)' "$work/backup.err" | awk '{print $NF}')")
   rss=$(( $(grep 'Maximum resident set size' "$work/backup.err" | awk '{print $NF}') / 1024 ))
   summary=$(head -1 "$work/backup.out")
   rows=$(sed -E 's/.* ([0-9]+) rows,.*/\1/' <<< "$summary")
   requests=$(sed -E 's/.* in ([0-9]+) requests.*/\1/' <<< "$summary")
   sqlmib=$(sed -E 's/.* ([0-9.]+) MiB of SQL.*/\1/' <<< "$summary")
-  own=$(sed -E 's/.* requests, ([0-9.]+) s .*/\1/' <<< "$summary")
-  say "$(printf '  %-34s %7.2f s %10.0f rows/s %7.1f MB/s %6d requests  peak RSS %4d MiB  %5.2fx sqlite3; backup itself %5.2f s, %5.2fx' \
+  stored=$(sed -E 's/.*\(([0-9.]+) (KiB|MiB|GiB) stored\).*/\1 \2/' <<< "$summary" \
+    | awk '{ print $1 * ($2 == "KiB" ? 1024 : $2 == "MiB" ? 1048576 : 1073741824) / 1000000 }')
+  # The backup itself: from the log line saying it started to the one saying it is done (millisecond stamps).
+  own=$(grep -hE ' started$|Backed up ' "$work/backup.err" | grep -oE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}' \
+    | awk -F: '{ t = $1 * 3600 + $2 * 60 + $3; if (NR == 1) a = t; else b = t } END { printf "%.2f", b - a }')
+  say "$(printf '  %-34s %7.2f s %10.0f rows/s %7.1f MB/s %6d requests  peak RSS %4d MiB  %5.1f MB stored  %5.2fx sqlite3; backup itself %5.2f s, %5.2fx' \
     "$label" "$wall" "$(bc -l <<< "$rows / $wall")" "$(bc -l <<< "$sqlmib * 1.048576 / $wall")" "$requests" "$rss" \
-    "$(bc -l <<< "$wall / $ref")" "$own" "$(bc -l <<< "$own / $ref")")"
+    "$stored" "$(bc -l <<< "$wall / $ref")" "$own" "$(bc -l <<< "$own / $ref")")"
 }
 
 run() {
@@ -70,7 +74,8 @@ run() {
   start=$(date +%s.%N)
   sqlite3 "$db" .dump | gzip -6 > "$work/reference.sql.gz"
   ref=$(bc -l <<< "$(date +%s.%N) - $start")
-  say "$(printf '  %-34s %7.2f s' 'sqlite3 DB .dump | gzip' "$ref")"
+  say "$(printf '  %-34s %7.2f s, %.1f MB stored' 'sqlite3 DB .dump | gzip' "$ref" \
+    "$(bc -l <<< "$(stat -c %s "$work/reference.sql.gz") / 1000000")")"
   backup "backup from the SQLite file" "$ref" --source "sqlite:$db"
 
   coproc EMU { java -Xmx1g -Dd1.connections=8 -Dd1.latency.ms=50 -cp "$cp" \
