@@ -92,8 +92,8 @@ class RoundTripTest {
 
     /**
      * SQLite keeps text that is not valid UTF-8 as it was given. From a file the dump keeps those bytes
-     * (as CAST(X'..' AS TEXT)) and stays valid UTF-8 itself; a carriage return or an "Inf" inside text
-     * takes the same value-by-value way.
+     * (as CAST(X'..' AS TEXT)) and stays valid UTF-8 itself, and such text as a key pages on exactly; a
+     * carriage return or an "Inf" inside text takes the same value-by-value way.
      */
     @Test
     void textThatIsNotUtf8KeepsItsBytesFromAFile() throws Exception {
@@ -103,9 +103,12 @@ class RoundTripTest {
             s.execute("INSERT INTO notes(body, other) VALUES (CAST(X'61FF62' AS TEXT), 'plain'),"
                     + " (CAST(X'C3' AS TEXT), 'x,Inf,y'), (CAST(X'27E282' AS TEXT), 'Zoë' || char(13)),"
                     + " ('ok', CAST(X'EDA080' AS TEXT)), ('it''s', 'Inf')");
+            s.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID");
+            s.execute("INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 120 UNION ALL SELECT i + 1 FROM n WHERE i < 255)"
+                    + " SELECT CAST(unhex('61' || printf('%02X', i)) AS TEXT), i FROM n"); // 'a' and a byte: from 0x80 on not UTF-8
         }
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Path dump = Path.of(Backups.run(Backups.sqlite(db), tmp.resolve("backups")).location());
+        Path dump = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("backups")).location());
 
         DumpRules.check(dump);
         StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(dump))); // throws if not UTF-8

@@ -84,6 +84,11 @@ final class SqlValue {
         return literals;
     }
 
+    /** One literal as quote() printed it, in UTF-8; text that is not valid UTF-8 as CAST(X'..' AS TEXT). */
+    static String literal(byte[] literal) {
+        return literal(literal, 0, literal.length);
+    }
+
     private static String literal(byte[] tuple, int from, int to) {
         if (tuple[from] == '\'' && !validUtf8(tuple, from, to)) {
             ByteArrayOutputStream text = new ByteArrayOutputStream(to - from);

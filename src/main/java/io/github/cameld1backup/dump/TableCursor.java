@@ -95,8 +95,9 @@ public final class TableCursor {
         List<String> keys = new ArrayList<>();
         List<String> parts = new ArrayList<>();
         if (table.withoutRowid()) {
-            for (int pos : keyValuePositions) {
-                keys.add(valueExpression(SqlText.identifier(values.get(pos).name())) + " AS k" + keys.size());
+            for (int pos : keyValuePositions) { // as bytes, like the tuple: a text key need not be valid UTF-8
+                keys.add("CAST(" + valueExpression(SqlText.identifier(values.get(pos).name())) + " AS BLOB) AS k"
+                        + keys.size());
             }
         } else {
             String rowid = table.rowidName().orElseThrow();
@@ -125,8 +126,13 @@ public final class TableCursor {
             out.add(tuple);
         }
         if (!page.rows().isEmpty()) {
-            List<String> last = literalsOf(page.rows().get(page.rows().size() - 1));
-            lastKey = last.subList(0, last.size() - 1);
+            List<Object> last = page.rows().get(page.rows().size() - 1);
+            List<String> key = new ArrayList<>();
+            for (Object value : last.subList(0, last.size() - 1)) {
+                key.add(value instanceof byte[] literal ? SqlValue.normalise(SqlValue.literal(literal))
+                        : QueryResult.text(value));
+            }
+            lastKey = key;
         }
         advance(page.rows().size(), pageBytes);
         return out;
