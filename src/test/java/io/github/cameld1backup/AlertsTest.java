@@ -79,7 +79,7 @@ class AlertsTest {
         s.put("alert.on.success", "true");
         s.put("alert.retries", "1");
         s.put("alert.retry.delay", "10");
-        assertThat(Backups.run(s, tmp.resolve("b")).rows()).isEqualTo(38);
+        assertThat(Backups.run(s, tmp.resolve("b")).rows()).isEqualTo(40);
 
         try (Webhook hook = new Webhook(0)) {
             s.put("alert.webhook.url", hook.url());
