@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A backup restores to exactly the database it was taken from: every object, every value with its
@@ -115,6 +116,56 @@ class RoundTripTest {
         Path restored = tmp.resolve("restored.db");
         Sqlite3Cli.load(restored, dump);
         assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+    }
+
+    /**
+     * A SQLite file may keep its text in UTF-16. Its dump is UTF-8 like any other, text holding NUL included
+     * (SQLite's hex() gives the stored UTF-16 bytes; they are rewritten), and such text pages on exactly as a
+     * key. Restored the usual way (a new database, in UTF-8), every value has its type and its characters.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"UTF-16le", "UTF-16be"})
+    void aDatabaseKeptInUtf16RestoresIdentically(String encoding) throws Exception {
+        Path db = tmp.resolve("utf16.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("PRAGMA encoding = '" + encoding + "'");
+            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)");
+            s.execute("INSERT INTO notes(body, other) VALUES ('héllo 🚀', 1.5), ('a' || char(0) || 'b', X'00FF'),"
+                    + " ('line' || char(13) || char(10), 'it''s'), (char(0), 'CAST(X''00'' AS TEXT)')");
+            s.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID");
+            s.execute("INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)"
+                    + " SELECT 'tag ' || i || char(0) || 'é' || char(13), i FROM n");
+        }
+        Path dump = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("backups")).location());
+
+        DumpRules.check(dump);
+        StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(dump))); // throws if not UTF-8
+        Path restored = tmp.resolve("restored.db");
+        Sqlite3Cli.load(restored, dump);
+        for (String table : List.of("notes", "tags")) {
+            assertThat(values(restored, table)).as(table).hasSize(table.equals("notes") ? 4 : 40)
+                    .isEqualTo(values(db, table));
+        }
+    }
+
+    /** A table's rows, each value as its storage class and its characters, bits or bytes, whatever the encoding. */
+    private static List<String> values(Path db, String table) throws Exception {
+        List<String> rows = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT * FROM " + table + " ORDER BY 1")) {
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    Object v = rs.getObject(i);
+                    row.append(v instanceof String text ? "text:" + text.codePoints().boxed().toList()
+                            : v instanceof byte[] blob ? "blob:" + java.util.HexFormat.of().formatHex(blob)
+                            : v instanceof Double d ? "real:" + Double.doubleToRawLongBits(d)
+                            : String.valueOf(v)).append(' ');
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
     }
 
     static Stream<String> fixtures() {

@@ -4,8 +4,10 @@ import io.github.cameld1backup.sql.SqlText;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -82,6 +84,26 @@ final class SqlValue {
             literals.add(literal(tuple, start, n - 1));
         }
         return literals;
+    }
+
+    /**
+     * A tuple or literal from a database that keeps its text in {@code encoding} (UTF-16), otherwise in
+     * UTF-8 already: its CAST(X'..' AS TEXT) literals hold that encoding's bytes (SQLite's hex() gives
+     * the stored bytes) and are rewritten to UTF-8's, which every restore reads.
+     */
+    static byte[] hexTextFrom(Charset encoding, byte[] utf8) {
+        String text = new String(utf8, StandardCharsets.UTF_8);
+        if (!text.contains(HEX_TEXT_PREFIX)) {
+            return utf8;
+        }
+        boolean tuple = text.startsWith("(");
+        List<String> literals = new ArrayList<>();
+        for (String literal : tuple ? splitTuple(utf8) : List.of(text)) {
+            literals.add(isHexText(literal) ? SqlText.hexText(new String(HexFormat.of().parseHex(
+                    literal.substring(HEX_TEXT_PREFIX.length(), literal.length() - HEX_TEXT_SUFFIX.length())),
+                    encoding)) : literal);
+        }
+        return SqlText.utf8(tuple ? "(" + String.join(",", literals) + ")" : literals.get(0));
     }
 
     /** One literal as quote() printed it, in UTF-8; text that is not valid UTF-8 as CAST(X'..' AS TEXT). */

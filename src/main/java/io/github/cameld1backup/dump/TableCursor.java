@@ -6,6 +6,7 @@ import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlText;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,15 +90,16 @@ public final class TableCursor {
 
     /**
      * The key the next page starts after (k0, k1, ...: a rowid as the integer it is, other keys as literals),
-     * then the row's INSERT tuple as a BLOB (t): its UTF-8 bytes as SQLite wrote them, never decoded.
+     * then the row's INSERT tuple (t). Literals come as their UTF-8 bytes, never decoded (text need not be
+     * valid UTF-8), see {@link #utf8Bytes}.
      */
     private String tupleSelect(List<Column> values) {
         List<String> keys = new ArrayList<>();
         List<String> parts = new ArrayList<>();
         if (table.withoutRowid()) {
-            for (int pos : keyValuePositions) { // as bytes, like the tuple: a text key need not be valid UTF-8
-                keys.add("CAST(" + valueExpression(SqlText.identifier(values.get(pos).name())) + " AS BLOB) AS k"
-                        + keys.size());
+            for (int pos : keyValuePositions) {
+                String column = SqlText.identifier(values.get(pos).name());
+                keys.add(utf8Bytes(valueExpression(column)) + " AS k" + keys.size());
             }
         } else {
             String rowid = table.rowidName().orElseThrow();
@@ -107,8 +109,41 @@ public final class TableCursor {
             }
         }
         values.forEach(c -> parts.add(valueExpression(SqlText.identifier(c.name()))));
-        return String.join(", ", keys) + ", CAST('(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts))
-                + " || ')' AS BLOB) AS t";
+        String tuple = "'(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts)) + " || ')'";
+        return String.join(", ", keys) + ", " + utf8Bytes(tuple) + " AS t";
+    }
+
+    /**
+     * Text as its bytes (a BLOB) where the database keeps UTF-8, as D1's always does. A database kept in
+     * UTF-16 would hand over UTF-16 bytes, so there it comes as text, which JDBC decodes, behind the
+     * encoding's name ({@link #utf8}).
+     */
+    private static String utf8Bytes(String text) {
+        String encoding = "(SELECT encoding FROM pragma_encoding)";
+        return "CASE " + encoding + " WHEN 'UTF-8' THEN CAST(" + text + " AS BLOB) ELSE " + encoding + " || ' ' || "
+                + text + " END";
+    }
+
+    /**
+     * A key literal as {@link #utf8Bytes} selected it, for the next page's condition: as the database spells
+     * it, since it is compared there (in a UTF-16 database CAST(X'..' AS TEXT) reads UTF-16 bytes).
+     */
+    private static String keyLiteral(Object value) {
+        if (value instanceof byte[] bytes) {
+            return SqlValue.normalise(SqlValue.literal(bytes));
+        }
+        String named = QueryResult.text(value);
+        return named.substring(named.indexOf(' ') + 1);
+    }
+
+    /** A tuple as {@link #utf8Bytes} selected it, in UTF-8 for the dump. */
+    private static byte[] utf8(Object value) {
+        if (value instanceof byte[] bytes) {
+            return bytes;
+        }
+        String named = QueryResult.text(value); // "UTF-16le (1,'a',...)"
+        int space = named.indexOf(' ');
+        return SqlValue.hexTextFrom(Charset.forName(named.substring(0, space)), SqlText.utf8(named.substring(space + 1)));
     }
 
     /** Whether pages hold whole tuples ({@link #acceptTuples}) rather than values ({@link #accept}). */
@@ -121,7 +156,7 @@ public final class TableCursor {
         List<byte[]> out = new ArrayList<>(page.rows().size());
         long pageBytes = 0;
         for (List<Object> row : page.rows()) {
-            byte[] tuple = (byte[]) row.get(row.size() - 1);
+            byte[] tuple = utf8(row.get(row.size() - 1));
             pageBytes += tuple.length;
             out.add(tuple);
         }
@@ -129,8 +164,7 @@ public final class TableCursor {
             List<Object> last = page.rows().get(page.rows().size() - 1);
             List<String> key = new ArrayList<>();
             for (Object value : last.subList(0, last.size() - 1)) {
-                key.add(value instanceof byte[] literal ? SqlValue.normalise(SqlValue.literal(literal))
-                        : QueryResult.text(value));
+                key.add(table.withoutRowid() ? keyLiteral(value) : QueryResult.text(value));
             }
             lastKey = key;
         }
