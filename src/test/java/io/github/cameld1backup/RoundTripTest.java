@@ -168,6 +168,40 @@ class RoundTripTest {
         return rows;
     }
 
+    /**
+     * SQLite allows 2000 columns: a table of 500 is read with queries SQLite accepts (its expressions may
+     * be at most 1000 deep) and restores exactly, from a file and from the D1 emulator.
+     */
+    @ParameterizedTest(name = "from {0}")
+    @ValueSource(strings = {"sqlite", "d1"})
+    void aTableOfFiveHundredColumnsRestoresIdentically(String source) throws Exception {
+        Path db = tmp.resolve("wide.db");
+        List<String> columns = new java.util.ArrayList<>();
+        List<String> values = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) { // a snapshot takes three result columns a column, of SQLite's 2000
+            columns.add("c" + i);
+            values.add(switch (i % 4) {
+                case 0 -> Long.toString(9007199254740993L + i);
+                case 1 -> i + ".5";
+                case 2 -> "'text " + i + "'";
+                default -> "X'0" + (i % 10) + "FF'";
+            });
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE wide (id INTEGER PRIMARY KEY, " + String.join(", ", columns) + ")");
+            for (int row = 1; row <= 3; row++) {
+                s.execute("INSERT INTO wide VALUES (" + row + ", " + String.join(", ", values) + ")");
+            }
+        }
+        TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
+        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("wide", db)) : Backups.sqlite(db);
+        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
+
+        Path restored = tmp.resolve("restored.db");
+        Sqlite3Cli.load(restored, dump);
+        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+    }
+
     static Stream<String> fixtures() {
         return Stream.of("edge_values", "schema_zoo", "large_values", "many_rows");
     }

@@ -109,8 +109,20 @@ public final class TableCursor {
             }
         }
         values.forEach(c -> parts.add(valueExpression(SqlText.identifier(c.name()))));
-        String tuple = "'(' || " + (parts.isEmpty() ? "''" : String.join(" || ',' || ", parts)) + " || ')'";
+        String tuple = "'(' || " + (parts.isEmpty() ? "''" : joined(parts, 0, parts.size())) + " || ')'";
         return String.join(", ", keys) + ", " + utf8Bytes(tuple) + " AS t";
+    }
+
+    /**
+     * {@code a || ',' || b || ...} as a balanced tree: SQLite caps an expression's depth at 1000, which a
+     * chain over a wide table's columns passes (a SQLite file may have 2000 columns).
+     */
+    private static String joined(List<String> values, int from, int to) {
+        if (to - from == 1) {
+            return values.get(from);
+        }
+        int middle = (from + to) >>> 1;
+        return "(" + joined(values, from, middle) + " || ',' || " + joined(values, middle, to) + ")";
     }
 
     /**
