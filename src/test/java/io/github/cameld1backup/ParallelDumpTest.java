@@ -97,7 +97,8 @@ class ParallelDumpTest {
             long pageRowsRead = d1.log().stream().filter(e -> e.sql().contains(" LIMIT "))
                     .mapToLong(D1Emulator.Executed::rowsRead).sum();
             assertThat(pageRowsRead).isEqualTo(viaD1.rows()).isEqualTo(result.rows());
-            assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE rowid > ") && e.sql().contains(" AND rowid <= "));
+            assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE \"t0\".rowid > ")
+                    && e.sql().contains(" AND \"t0\".rowid <= "));
             assertThat(joinedInserts(Path.of(viaD1.location()))).isEqualTo(joinedInserts(dump));
         }
     }

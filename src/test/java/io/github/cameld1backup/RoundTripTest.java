@@ -202,6 +202,38 @@ class RoundTripTest {
         assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
     }
 
+    /**
+     * Names the page queries use themselves are no trap: key columns named like the queries' own result
+     * columns (t, k0, v0) still page in key order, and a table named pragma_encoding does not stand in for
+     * SQLite's own. Small pages, so a wrong order would skip rows.
+     */
+    @ParameterizedTest(name = "from {0}")
+    @ValueSource(strings = {"sqlite", "d1"})
+    void keysNamedLikeTheQueriesColumnsPageInOrder(String source) throws Exception {
+        Path db = tmp.resolve("names.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE w (t INTEGER PRIMARY KEY, v) WITHOUT ROWID");
+            s.execute("CREATE TABLE pairs (k0 TEXT, v0 INTEGER, x, PRIMARY KEY (k0, v0)) WITHOUT ROWID");
+            s.execute("CREATE TABLE named (rowid TEXT, _rowid_ TEXT, oid TEXT, t INTEGER PRIMARY KEY, v)");
+            s.execute("CREATE TABLE pragma_encoding (encoding TEXT)");
+            s.execute("INSERT INTO pragma_encoding VALUES ('UTF-16le')");
+            s.execute("INSERT INTO w WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                    + " SELECT i, 'a' || char(0) || i FROM n");
+            s.execute("INSERT INTO pairs WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                    + " SELECT 'k' || (i % 3), i, i * 2 FROM n");
+            s.execute("INSERT INTO named WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                    + " SELECT 'r', 'u', 'o', i * 7, i FROM n");
+        }
+        TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
+        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("names", db)) : Backups.sqlite(db);
+        BackupResult result = Backups.run(Backups.smallPages(settings), tmp.resolve("backups"));
+
+        assertThat(result.rows()).isEqualTo(3 * 29 + 1);
+        Path restored = tmp.resolve("restored.db");
+        Sqlite3Cli.load(restored, Path.of(result.location()));
+        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+    }
+
     static Stream<String> fixtures() {
         return Stream.of("edge_values", "schema_zoo", "large_values", "many_rows");
     }

@@ -20,6 +20,7 @@ public final class SqlDumpWriter implements Closeable {
     private final int maxStatementBytes;
     private long bytes;
     private long statements;
+    private boolean closed;
 
     public SqlDumpWriter(OutputStream out, int maxStatementBytes) {
         this.raw = out;
@@ -134,6 +135,10 @@ public final class SqlDumpWriter implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             drain();
         } finally {

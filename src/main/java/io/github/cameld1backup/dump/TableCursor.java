@@ -76,7 +76,7 @@ public final class TableCursor {
                             + " its rows cannot be addressed"));
             keyColumns = 1;
             select.add("quote(" + rowid + ") AS k0");
-            orderBy = rowid;
+            orderBy = qualified(rowid);
         }
         if (tuples) {
             this.selectList = tupleSelect(values);
@@ -128,12 +128,12 @@ public final class TableCursor {
     /**
      * Text as its bytes (a BLOB) where the database keeps UTF-8, as D1's always does. A database kept in
      * UTF-16 would hand over UTF-16 bytes, so there it comes as text, which JDBC decodes, behind the
-     * encoding's name ({@link #utf8}).
+     * encoding's name ({@link #utf8}). The encoding is told by how 'a' is stored, not by pragma_encoding,
+     * a name a table of the database could take.
      */
     private static String utf8Bytes(String text) {
-        String encoding = "(SELECT encoding FROM pragma_encoding)";
-        return "CASE " + encoding + " WHEN 'UTF-8' THEN CAST(" + text + " AS BLOB) ELSE " + encoding + " || ' ' || "
-                + text + " END";
+        return "CASE CAST('a' AS BLOB) WHEN X'61' THEN CAST(" + text + " AS BLOB) WHEN X'6100' THEN 'UTF-16LE ' || "
+                + text + " ELSE 'UTF-16BE ' || " + text + " END";
     }
 
     /**
@@ -261,7 +261,7 @@ public final class TableCursor {
         }
         List<KeyPart> parts = table.primaryKey();
         if (parts.stream().noneMatch(KeyPart::descending)) {
-            List<String> columns = parts.stream().map(TableCursor::keyExpression).toList();
+            List<String> columns = parts.stream().map(this::keyExpression).toList();
             return "(" + String.join(", ", columns) + ") > (" + String.join(", ", key) + ")";
         }
         // Mixed directions: (k1 > v1) OR (k1 = v1 AND k2 < v2) OR ...
@@ -277,8 +277,16 @@ public final class TableCursor {
         return "(" + String.join(" OR ", alternatives) + ")";
     }
 
-    private static String keyExpression(KeyPart k) {
-        return SqlText.identifier(k.column()) + " COLLATE " + k.collation();
+    private String keyExpression(KeyPart k) {
+        return qualified(SqlText.identifier(k.column())) + " COLLATE " + k.collation();
+    }
+
+    /**
+     * A key column as the page's ORDER BY and WHERE name it: with its table's name, since SQLite takes a
+     * bare name in ORDER BY for a result column's alias first (a key column named t or k0 would be).
+     */
+    private String qualified(String column) {
+        return SqlText.identifier(table.name()) + "." + column;
     }
 
     /**
