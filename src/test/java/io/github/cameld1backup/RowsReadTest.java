@@ -6,6 +6,7 @@ import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Emulator;
 import io.github.cameld1backup.testing.Fixtures;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +34,8 @@ class RowsReadTest {
             assertThat(dataRowsRead).isEqualTo(2L * rows);
             assertThat(d1.log()).noneMatch(e -> e.sql().toUpperCase().contains("OFFSET"));
             // The name lookup, the bookmark before and after, sqlite_master, one batch of PRAGMAs, and per
-            // table a first page of 100 rows then pages of 700.
-            long pagesPerTable = 1 + (rows - 100 + 699) / 700;
+            // table a first page of 10 rows then pages of 700.
+            long pagesPerTable = 1 + (rows - 10 + 699) / 700;
             assertThat(d1.requests()).isEqualTo(3 + 2 + 2 * pagesPerTable);
         }
     }
@@ -44,10 +45,34 @@ class RowsReadTest {
         try (D1Emulator d1 = new D1Emulator()) {
             String id = d1.addDatabase("many", Fixtures.manyRows(tmp, "many", 30_000));
             BackupResult result = Backups.run(Backups.d1(d1, id), tmp.resolve("backups"));
-            // Default settings: a first page of 100 rows, then one page for the rest of each table (and
+            // Default settings: a first page of 10 rows, then one page for the rest of each table (and
             // the two bookmarks).
             assertThat(result.requests()).isEqualTo(2 + 2 + 2 * 2);
             assertThat(d1.requests()).isEqualTo(result.requests() + 1); // + the database name lookup
+        }
+    }
+
+    /**
+     * Before a table's first rows are seen nothing tells their width: the first page asks for few rows,
+     * so rows near D1's 2 MB limit never come 100 to an answer (400 MB of literals, more than D1 or the
+     * recommended heap holds), and later pages are sized by the bytes seen.
+     */
+    @Test
+    void wideRowsComeAFewToAnAnswer() throws Exception {
+        Path db = tmp.resolve("wide.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, content BLOB)");
+            s.execute("INSERT INTO files WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24)"
+                    + " SELECT i, randomblob(1900000) FROM n");
+        }
+        try (D1Emulator d1 = new D1Emulator()) {
+            BackupResult result = Backups.run(Backups.d1(d1, d1.addDatabase("wide", db)), tmp.resolve("backups"));
+            assertThat(result.rows()).isEqualTo(24);
+            List<Long> pageRows = d1.log().stream().filter(e -> e.sql().contains(" LIMIT "))
+                    .map(D1Emulator.Executed::rowsRead).toList();
+            assertThat(pageRows.get(0)).isEqualTo(10); // the first page
+            assertThat(pageRows.subList(1, pageRows.size())).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(1));
         }
     }
 }
