@@ -153,7 +153,7 @@ public final class TableCursor {
         if (value instanceof byte[] bytes) {
             return bytes;
         }
-        String named = QueryResult.text(value); // "UTF-16le (1,'a',...)"
+        String named = QueryResult.text(value); // "UTF-16LE (1,'a',...)"
         int space = named.indexOf(' ');
         return SqlValue.hexTextFrom(Charset.forName(named.substring(0, space)), SqlText.utf8(named.substring(space + 1)));
     }
