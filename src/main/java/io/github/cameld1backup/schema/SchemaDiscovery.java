@@ -26,6 +26,7 @@ public class SchemaDiscovery {
             "fts4", Set.of("content", "docsize", "segdir", "segments", "stat"),
             "fts3", Set.of("content", "docsize", "segdir", "segments", "stat"),
             "rtree", Set.of("node", "parent", "rowid"),
+            "rtree_i32", Set.of("node", "parent", "rowid"),
             "geopoly", Set.of("node", "parent", "rowid"));
 
     /** The word rowid anywhere in a CREATE TABLE: WITHOUT ROWID, or a column that takes the name. */
