@@ -47,22 +47,40 @@ public class SchemaDiscovery {
                     QueryResult.text(row.get(r.columnIndex("tbl_name"))),
                     QueryResult.text(row.get(r.columnIndex("sql")))));
         }
-        List<String> shadowPrefixes = new ArrayList<>();
+        List<String> shadowNames = new ArrayList<>();
         for (SchemaObject o : all) {
             if (o.type().equals("table")) {
                 String module = Table.moduleOf(o.sql());
                 for (String suffix : SHADOW_SUFFIXES.getOrDefault(module, Set.of())) {
-                    shadowPrefixes.add((o.name() + "_" + suffix).toLowerCase(Locale.ROOT));
+                    shadowNames.add((o.name() + "_" + suffix).toLowerCase(Locale.ROOT));
                 }
             }
         }
+        // A module does not make every table its name could have (an FTS5 table with external content has
+        // no _content): only a table named so and made the way modules make theirs is a shadow table.
+        Set<String> shadows = all.stream()
+                .filter(o -> o.type().equals("table") && shadowNames.contains(o.name().toLowerCase(Locale.ROOT)))
+                .filter(SchemaDiscovery::moduleMade)
+                .map(o -> o.name().toLowerCase(Locale.ROOT))
+                .collect(java.util.stream.Collectors.toSet());
         boolean hasSequence = all.stream().anyMatch(o -> o.name().equalsIgnoreCase("sqlite_sequence"));
         List<SchemaObject> kept = all.stream()
                 .filter(o -> o.sql() != null) // automatic indexes have no SQL and come back by themselves
                 .filter(o -> !internal(o.name()) && !internal(o.tableName()))
-                .filter(o -> !shadowPrefixes.contains(o.tableName().toLowerCase(Locale.ROOT)))
+                .filter(o -> !shadows.contains(o.tableName().toLowerCase(Locale.ROOT)))
                 .toList();
         return new Catalog(kept, hasSequence);
+    }
+
+    /**
+     * Whether a table's CREATE is the one SQLite's modules write for their shadow tables: the quoted name
+     * right before the column list ({@code CREATE TABLE 'f_data'(...)}, {@code CREATE TABLE "r_node"(...)}).
+     */
+    private static boolean moduleMade(SchemaObject table) {
+        String sql = table.sql();
+        String name = table.name();
+        return sql != null && (sql.startsWith("CREATE TABLE '" + name.replace("'", "''") + "'(")
+                || sql.startsWith("CREATE TABLE \"" + name.replace("\"", "\"\"") + "\"("));
     }
 
     /**
