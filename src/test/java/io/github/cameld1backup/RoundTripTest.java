@@ -300,6 +300,40 @@ class RoundTripTest {
         assertThat(values(restored, "(SELECT rowid FROM g WHERE g MATCH 'night')")).containsExactly("2 ");
     }
 
+    /**
+     * Values over one statement's 100 KB are built up apart and the row goes in whole: its table's CHECK and
+     * UNIQUE constraints and its columns' affinity see the row as it is, never half-built (a column of
+     * INTEGER affinity would have turned a piece of digits into a number), and a WITHOUT ROWID key may be
+     * that large too.
+     */
+    @ParameterizedTest(name = "from {0}")
+    @ValueSource(strings = {"sqlite", "d1"})
+    void valuesLargerThanAStatementMeetTheirTablesConstraintsWhole(String source) throws Exception {
+        Path db = tmp.resolve("large.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE checked (a TEXT CHECK (length(a) > 1000 AND a <> ''))");
+            s.execute("INSERT INTO checked VALUES (printf('%.*c', 150000, 'x'))");
+            s.execute("CREATE TABLE unique_text (a TEXT UNIQUE, b BLOB UNIQUE)");
+            s.execute("INSERT INTO unique_text VALUES ('', X''), (printf('%.*c', 150000, 'y'), randomblob(150000))");
+            s.execute("CREATE TABLE affinities (i INTEGER, r REAL, n NUMERIC)");
+            s.execute("INSERT INTO affinities VALUES (printf('%.*c', 150000, '0') || 'x', printf('%.*c', 150000, '1') || 'x',"
+                    + " printf('%.*c', 150000, '2') || char(0))");
+            s.execute("CREATE TABLE big_keys (k TEXT PRIMARY KEY, v) WITHOUT ROWID");
+            s.execute("INSERT INTO big_keys VALUES (printf('%.*c', 150000, 'k'), 1), ('small', printf('%.*c', 120000, 'v'))");
+        }
+        TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
+        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("large", db)) : Backups.sqlite(db);
+        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
+
+        DumpRules.check(dump);
+        Path viaSqlite3 = tmp.resolve("restored-sqlite3.db");
+        Sqlite3Cli.load(viaSqlite3, dump);
+        assertThat(DatabaseSnapshot.of(viaSqlite3)).isEqualTo(original);
+        Path viaD1 = tmp.resolve("restored-d1.db");
+        D1Client.importDump(d1, d1.addDatabase("large-restore", viaD1), dump);
+        assertThat(DatabaseSnapshot.of(viaD1)).isEqualTo(original);
+    }
+
     static Stream<String> fixtures() {
         return Stream.of("edge_values", "schema_zoo", "large_values", "many_rows");
     }

@@ -10,14 +10,19 @@ import java.util.List;
 
 /**
  * Writes a table's rows as multi-row INSERTs, each statement within the writer's size limit.
- * A row too large for one statement is inserted with its largest values empty, then those values
- * are appended piece by piece with {@code UPDATE ... SET c = c || piece}, each piece within the limit.
+ * A row too large for one statement has its largest values built up piece by piece elsewhere first
+ * (see {@link #oversizedRow}), each piece within the limit.
  */
 public final class InsertWriter {
 
+    /**
+     * Where a value too large for one statement is built up: a table of the dump's own, created and
+     * dropped around each such row (no type, so no affinity touches the pieces; no constraint either).
+     */
+    public static final String STAGING = "\"_camel_d1_backup_staging\"";
+
     private final SqlDumpWriter out;
     private final Table table;
-    private final List<String> columnSql = new ArrayList<>();
     private final String prefix;
     private final byte[] prefixBytes;
     /** The rows of the statement being built, {@code (..),(..)} in UTF-8. */
@@ -28,6 +33,7 @@ public final class InsertWriter {
     InsertWriter(SqlDumpWriter out, Table table) {
         this.out = out;
         this.table = table;
+        List<String> columnSql = new ArrayList<>();
         if (table.writesRowid()) {
             columnSql.add(table.rowidName().orElseThrow());
         }
@@ -99,63 +105,45 @@ public final class InsertWriter {
         return rows;
     }
 
+    /**
+     * A row larger than one statement: each of its largest values is first built up piece by piece in a
+     * staging table of the dump's own, then the row goes in whole, those values read from there. So the
+     * row meets its table's CHECK, UNIQUE and type affinity once, as it is, never half-built; the staging
+     * table is dropped again.
+     */
     private void oversizedRow(List<String> literals) {
-        String where = keyCondition(literals);
         List<String> inserted = new ArrayList<>(literals);
         List<Integer> bySize = new ArrayList<>();
         for (int i = 0; i < literals.size(); i++) {
             bySize.add(i);
         }
         bySize.sort(Comparator.comparingInt((Integer i) -> literals.get(i).length()).reversed());
-        List<Integer> deferred = new ArrayList<>();
+        List<Integer> staged = new ArrayList<>();
         int limit = out.maxStatementBytes() - 1;
         for (int i : bySize) {
             if (prefixBytes.length + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
                 break;
             }
-            if (!SqlValue.splittable(literals.get(i)) || keyColumns().contains(i)) {
+            if (!SqlValue.splittable(literals.get(i))) {
                 throw new IllegalStateException("a row of " + table.name() + " cannot be written in statements of "
-                        + out.maxStatementBytes() + " bytes: its key or a number is too large");
+                        + out.maxStatementBytes() + " bytes");
             }
-            inserted.set(i, SqlValue.empty(literals.get(i)));
-            deferred.add(i);
+            staged.add(i);
+            inserted.set(i, "(SELECT v FROM " + STAGING + " WHERE n = " + staged.size() + ")");
+        }
+        out.statement("CREATE TABLE IF NOT EXISTS " + STAGING + "(n INTEGER PRIMARY KEY, v)");
+        for (int k = 0; k < staged.size(); k++) {
+            String literal = literals.get(staged.get(k));
+            String where = " WHERE n = " + (k + 1);
+            String update = "UPDATE " + STAGING + " SET v = ";
+            int room = limit - SqlText.utf8Length(update + SqlValue.append("v", literal, "") + where);
+            List<String> pieces = SqlValue.pieces(literal, room);
+            out.statement("INSERT INTO " + STAGING + "(n, v) VALUES(" + (k + 1) + ", " + pieces.get(0) + ")");
+            for (String piece : pieces.subList(1, pieces.size())) {
+                out.statement(update + SqlValue.append("v", literal, piece) + where);
+            }
         }
         out.statement(prefix + "(" + String.join(",", inserted) + ")");
-        String target = "UPDATE " + SqlText.identifier(table.name()) + " SET ";
-        for (int i : deferred) {
-            String column = columnSql.get(i);
-            String literal = literals.get(i);
-            String shell = target + column + " = " + SqlValue.append(column, literal, "") + " WHERE " + where;
-            int room = limit - SqlText.utf8Length(shell);
-            for (String piece : SqlValue.pieces(literal, room)) {
-                out.statement(target + column + " = " + SqlValue.append(column, literal, piece) + " WHERE " + where);
-            }
-        }
-    }
-
-    /** Positions (in the INSERT list) of the columns that identify a row. */
-    private List<Integer> keyColumns() {
-        List<Integer> positions = new ArrayList<>();
-        if (table.writesRowid()) {
-            positions.add(0);
-        } else if (table.withoutRowid()) {
-            table.primaryKey().forEach(k -> positions.add(columnSql.indexOf(SqlText.identifier(k.column()))));
-        } else if (table.rowidAlias() != null) {
-            positions.add(columnSql.indexOf(SqlText.identifier(table.rowidAlias())));
-        }
-        return positions;
-    }
-
-    private String keyCondition(List<String> literals) {
-        List<Integer> keys = keyColumns();
-        if (keys.isEmpty()) {
-            throw new IllegalStateException("a row of " + table.name() + " is larger than one statement and the"
-                    + " table has no key to append the rest by");
-        }
-        List<String> parts = new ArrayList<>();
-        for (int i : keys) {
-            parts.add(columnSql.get(i) + " = " + literals.get(i));
-        }
-        return String.join(" AND ", parts);
+        out.statement("DROP TABLE " + STAGING);
     }
 }

@@ -55,7 +55,7 @@ public class SqlDump {
         out.comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
-            out.statement(table.object().sql());
+            out.statement(SqlText.schemaStatement(table.object().sql()));
         }
         List<TableSegment> order = TableSegment.plan(schema.dataOrder(), run.settings().parallelism(),
                 run.settings().parallelSplitRows());
@@ -138,7 +138,7 @@ public class SqlDump {
         }
         for (List<SchemaObject> objects : List.of(schema.indexes(), schema.views(), schema.triggers())) {
             for (SchemaObject o : objects) {
-                out.statement(o.sql());
+                out.statement(SqlText.schemaStatement(o.sql()));
             }
         }
         out.comment(END_MARKER.substring(3));

@@ -33,9 +33,7 @@ public final class SqlDumpWriter implements Closeable {
 
     /** Writes one statement; {@code sql} has no terminating semicolon. */
     public void statement(CharSequence sql) {
-        String text = sql.toString();
-        // A last line holding -- (a view's stored SQL may end in a comment) would swallow the semicolon.
-        byte[] utf8 = SqlText.utf8(text.indexOf("--", text.lastIndexOf('\n') + 1) >= 0 ? text + "\n" : text);
+        byte[] utf8 = SqlText.utf8(sql.toString());
         int size = utf8.length + 1;
         if (size > maxStatementBytes) {
             throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of "

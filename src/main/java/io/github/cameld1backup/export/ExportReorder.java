@@ -69,7 +69,7 @@ final class ExportReorder {
         checkSchema();
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
-            out.statement(table.object().sql());
+            out.statement(SqlText.schemaStatement(table.object().sql()));
         }
         for (Table table : schema.dataOrder()) {
             out.comment("Data of " + table.name());
@@ -87,7 +87,7 @@ final class ExportReorder {
         }
         for (List<SchemaObject> objects : List.of(schema.indexes(), schema.views(), schema.triggers())) {
             for (SchemaObject o : objects) {
-                out.statement(o.sql());
+                out.statement(SqlText.schemaStatement(o.sql()));
             }
         }
         out.comment(SqlDump.END_MARKER.substring(3));

@@ -36,6 +36,14 @@ public final class SqlText {
         return "CAST(X'" + java.util.HexFormat.of().withUpperCase().formatHex(text) + "' AS TEXT)";
     }
 
+    /**
+     * Stored schema SQL made safe to end with a semicolon: a view's may end in a -- comment, which would
+     * swallow it, so such SQL gets a newline (SQLite trims it from what it stores again).
+     */
+    public static String schemaStatement(String sql) {
+        return sql.indexOf("--", sql.lastIndexOf('\n') + 1) >= 0 ? sql + "\n" : sql;
+    }
+
     public static int utf8Length(CharSequence s) {
         int bytes = 0;
         for (int i = 0, n = s.length(); i < n; i++) {
