@@ -65,14 +65,7 @@ class RoundTripTest {
         assertThat(dump.getFileName().toString()).matches(fixture.equals("sample") ? "sample-\\d{8}T\\d{6}Z\\.sql"
                 : "\\Q" + fixture + "\\E-\\d{8}T\\d{6}Z\\.sql");
         DumpRules.check(dump);
-
-        Path viaSqlite3 = tmp.resolve("restored-sqlite3.db");
-        Sqlite3Cli.load(viaSqlite3, dump);
-        assertThat(DatabaseSnapshot.of(viaSqlite3)).isEqualTo(original);
-
-        Path viaD1 = tmp.resolve("restored-d1.db");
-        D1Client.importDump(d1, d1.addDatabase("restore", viaD1), dump);
-        assertThat(DatabaseSnapshot.of(viaD1)).isEqualTo(original);
+        assertRestoresExactly(dump, original);
     }
 
     /**
@@ -98,24 +91,20 @@ class RoundTripTest {
      */
     @Test
     void textThatIsNotUtf8KeepsItsBytesFromAFile() throws Exception {
-        Path db = tmp.resolve("bytes.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)");
-            s.execute("INSERT INTO notes(body, other) VALUES (CAST(X'61FF62' AS TEXT), 'plain'),"
-                    + " (CAST(X'C3' AS TEXT), 'x,Inf,y'), (CAST(X'27E282' AS TEXT), 'Zoë' || char(13)),"
-                    + " ('ok', CAST(X'EDA080' AS TEXT)), ('it''s', 'Inf')");
-            s.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID");
-            s.execute("INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 120 UNION ALL SELECT i + 1 FROM n WHERE i < 255)"
-                    + " SELECT CAST(unhex('61' || printf('%02X', i)) AS TEXT), i FROM n"); // 'a' and a byte: from 0x80 on not UTF-8
-        }
+        Path db = database("bytes",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)",
+                "INSERT INTO notes(body, other) VALUES (CAST(X'61FF62' AS TEXT), 'plain'),"
+                        + " (CAST(X'C3' AS TEXT), 'x,Inf,y'), (CAST(X'27E282' AS TEXT), 'Zoë' || char(13)),"
+                        + " ('ok', CAST(X'EDA080' AS TEXT)), ('it''s', 'Inf')",
+                "CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID",
+                "INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 120 UNION ALL SELECT i + 1 FROM n WHERE i < 255)"
+                        // 'a' and a byte: from 0x80 on not UTF-8
+                        + " SELECT CAST(unhex('61' || printf('%02X', i)) AS TEXT), i FROM n");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Path dump = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("backups")).location());
+        Path dump = dumpOf(db, "sqlite");
 
-        DumpRules.check(dump);
         StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(dump))); // throws if not UTF-8
-        Path restored = tmp.resolve("restored.db");
-        Sqlite3Cli.load(restored, dump);
-        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+        assertRestoresExactly(dump, original);
     }
 
     /**
@@ -126,19 +115,16 @@ class RoundTripTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"UTF-16le", "UTF-16be"})
     void aDatabaseKeptInUtf16RestoresIdentically(String encoding) throws Exception {
-        Path db = tmp.resolve("utf16.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("PRAGMA encoding = '" + encoding + "'");
-            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)");
-            s.execute("INSERT INTO notes(body, other) VALUES ('héllo 🚀', 1.5), ('a' || char(0) || 'b', X'00FF'),"
-                    + " ('line' || char(13) || char(10), 'it''s'), (char(0), 'CAST(X''00'' AS TEXT)')");
-            s.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID");
-            s.execute("INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)"
-                    + " SELECT 'tag ' || i || char(0) || 'é' || char(13), i FROM n");
-        }
-        Path dump = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("backups")).location());
+        Path db = database("utf16",
+                "PRAGMA encoding = '" + encoding + "'",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, other)",
+                "INSERT INTO notes(body, other) VALUES ('héllo 🚀', 1.5), ('a' || char(0) || 'b', X'00FF'),"
+                        + " ('line' || char(13) || char(10), 'it''s'), (char(0), 'CAST(X''00'' AS TEXT)')",
+                "CREATE TABLE tags (name TEXT PRIMARY KEY, n) WITHOUT ROWID",
+                "INSERT INTO tags WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)"
+                        + " SELECT 'tag ' || i || char(0) || 'é' || char(13), i FROM n");
+        Path dump = dumpOf(db, "sqlite");
 
-        DumpRules.check(dump);
         StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(dump))); // throws if not UTF-8
         Path restored = tmp.resolve("restored.db");
         Sqlite3Cli.load(restored, dump);
@@ -194,12 +180,7 @@ class RoundTripTest {
             }
         }
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("wide", db)) : Backups.sqlite(db);
-        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
-
-        Path restored = tmp.resolve("restored.db");
-        Sqlite3Cli.load(restored, dump);
-        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+        assertRestoresExactly(dumpOf(db, source), original);
     }
 
     /**
@@ -210,28 +191,20 @@ class RoundTripTest {
     @ParameterizedTest(name = "from {0}")
     @ValueSource(strings = {"sqlite", "d1"})
     void keysNamedLikeTheQueriesColumnsPageInOrder(String source) throws Exception {
-        Path db = tmp.resolve("names.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE w (t INTEGER PRIMARY KEY, v) WITHOUT ROWID");
-            s.execute("CREATE TABLE pairs (k0 TEXT, v0 INTEGER, x, PRIMARY KEY (k0, v0)) WITHOUT ROWID");
-            s.execute("CREATE TABLE named (rowid TEXT, _rowid_ TEXT, oid TEXT, t INTEGER PRIMARY KEY, v)");
-            s.execute("CREATE TABLE pragma_encoding (encoding TEXT)");
-            s.execute("INSERT INTO pragma_encoding VALUES ('UTF-16le')");
-            s.execute("INSERT INTO w WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
-                    + " SELECT i, 'a' || char(0) || i FROM n");
-            s.execute("INSERT INTO pairs WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
-                    + " SELECT 'k' || (i % 3), i, i * 2 FROM n");
-            s.execute("INSERT INTO named WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
-                    + " SELECT 'r', 'u', 'o', i * 7, i FROM n");
-        }
+        Path db = database("names",
+                "CREATE TABLE w (t INTEGER PRIMARY KEY, v) WITHOUT ROWID",
+                "CREATE TABLE pairs (k0 TEXT, v0 INTEGER, x, PRIMARY KEY (k0, v0)) WITHOUT ROWID",
+                "CREATE TABLE named (rowid TEXT, _rowid_ TEXT, oid TEXT, t INTEGER PRIMARY KEY, v)",
+                "CREATE TABLE pragma_encoding (encoding TEXT)",
+                "INSERT INTO pragma_encoding VALUES ('UTF-16le')",
+                "INSERT INTO w WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT i, 'a' || char(0) || i FROM n",
+                "INSERT INTO pairs WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT 'k' || (i % 3), i, i * 2 FROM n",
+                "INSERT INTO named WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT 'r', 'u', 'o', i * 7, i FROM n");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("names", db)) : Backups.sqlite(db);
-        BackupResult result = Backups.run(Backups.smallPages(settings), tmp.resolve("backups"));
-
-        assertThat(result.rows()).isEqualTo(3 * 29 + 1);
-        Path restored = tmp.resolve("restored.db");
-        Sqlite3Cli.load(restored, Path.of(result.location()));
-        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+        assertRestoresExactly(dumpOf(db, source), original);
     }
 
     /**
@@ -242,24 +215,13 @@ class RoundTripTest {
     @ParameterizedTest(name = "from {0}")
     @ValueSource(strings = {"sqlite", "d1"})
     void rtreeTablesRestoreIdentically(String source) throws Exception {
-        Path db = tmp.resolve("rtree.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("CREATE VIRTUAL TABLE boxes USING rtree(id, min_x, max_x, min_y, max_y)");
-            s.execute("CREATE VIRTUAL TABLE cells USING rtree_i32(id, x0, x1)");
-            s.execute("INSERT INTO boxes VALUES (1, 0.5, 1.5, -2.25, 3), (2, 10, 20, 10, 20)");
-            s.execute("INSERT INTO cells VALUES (7, -5, 5), (8, 100, 2000000000)");
-        }
+        Path db = database("rtree",
+                "CREATE VIRTUAL TABLE boxes USING rtree(id, min_x, max_x, min_y, max_y)",
+                "CREATE VIRTUAL TABLE cells USING rtree_i32(id, x0, x1)",
+                "INSERT INTO boxes VALUES (1, 0.5, 1.5, -2.25, 3), (2, 10, 20, 10, 20)",
+                "INSERT INTO cells VALUES (7, -5, 5), (8, 100, 2000000000)");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("rtree", db)) : Backups.sqlite(db);
-        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
-
-        DumpRules.check(dump);
-        Path viaSqlite3 = tmp.resolve("restored-sqlite3.db");
-        Sqlite3Cli.load(viaSqlite3, dump);
-        assertThat(DatabaseSnapshot.of(viaSqlite3)).isEqualTo(original);
-        Path viaD1 = tmp.resolve("restored-d1.db");
-        D1Client.importDump(d1, d1.addDatabase("rtree-restore", viaD1), dump);
-        assertThat(DatabaseSnapshot.of(viaD1)).isEqualTo(original);
+        assertRestoresExactly(dumpOf(db, source), original);
     }
 
     /**
@@ -270,30 +232,23 @@ class RoundTripTest {
     @ParameterizedTest(name = "from {0}")
     @ValueSource(strings = {"sqlite", "d1"})
     void tablesNamedLikeShadowTablesAndViewsEndingInACommentRestore(String source) throws Exception {
-        Path db = tmp.resolve("lookalikes.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("CREATE VIRTUAL TABLE f USING fts5(a, content='')");
-            s.execute("CREATE TABLE f_content(x)");
-            s.execute("INSERT INTO f_content VALUES (1), ('two')");
-            s.execute("CREATE TABLE g_content(id INTEGER PRIMARY KEY, a)");
-            s.execute("INSERT INTO g_content VALUES (1, 'hello world'), (2, 'good night')");
-            s.execute("CREATE VIRTUAL TABLE g USING fts5(a, content='g_content', content_rowid='id')");
-            s.execute("INSERT INTO g(g) VALUES('rebuild')");
-            s.execute("CREATE VIRTUAL TABLE h USING fts3(a)");
-            s.execute("CREATE TABLE h_docsize(k, v)");
-            s.execute("INSERT INTO h_docsize VALUES ('k', 3)");
-            s.execute("CREATE TABLE t(x)");
-            s.execute("CREATE VIEW v AS SELECT x FROM t -- note\n");
-            s.execute("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
-        }
+        Path db = database("lookalikes",
+                "CREATE VIRTUAL TABLE f USING fts5(a, content='')",
+                "CREATE TABLE f_content(x)",
+                "INSERT INTO f_content VALUES (1), ('two')",
+                "CREATE TABLE g_content(id INTEGER PRIMARY KEY, a)",
+                "INSERT INTO g_content VALUES (1, 'hello world'), (2, 'good night')",
+                "CREATE VIRTUAL TABLE g USING fts5(a, content='g_content', content_rowid='id')",
+                "INSERT INTO g(g) VALUES('rebuild')",
+                "CREATE VIRTUAL TABLE h USING fts3(a)",
+                "CREATE TABLE h_docsize(k, v)",
+                "INSERT INTO h_docsize VALUES ('k', 3)",
+                "CREATE TABLE t(x)",
+                "CREATE VIEW v AS SELECT x FROM t -- note\n",
+                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("lookalikes", db)) : Backups.sqlite(db);
-        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
-
-        DumpRules.check(dump);
-        Path restored = tmp.resolve("restored.db");
-        Sqlite3Cli.load(restored, dump);
-        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+        assertRestoresExactly(dumpOf(db, source), original);
+        Path restored = tmp.resolve("restored-sqlite3.db");
         for (String table : List.of("f_content", "g_content", "h_docsize")) { // the snapshot leaves such names out
             assertThat(values(restored, table)).as(table).isNotEmpty().isEqualTo(values(db, table));
         }
@@ -309,28 +264,51 @@ class RoundTripTest {
     @ParameterizedTest(name = "from {0}")
     @ValueSource(strings = {"sqlite", "d1"})
     void valuesLargerThanAStatementMeetTheirTablesConstraintsWhole(String source) throws Exception {
-        Path db = tmp.resolve("large.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE checked (a TEXT CHECK (length(a) > 1000 AND a <> ''))");
-            s.execute("INSERT INTO checked VALUES (printf('%.*c', 150000, 'x'))");
-            s.execute("CREATE TABLE unique_text (a TEXT UNIQUE, b BLOB UNIQUE)");
-            s.execute("INSERT INTO unique_text VALUES ('', X''), (printf('%.*c', 150000, 'y'), randomblob(150000))");
-            s.execute("CREATE TABLE affinities (i INTEGER, r REAL, n NUMERIC)");
-            s.execute("INSERT INTO affinities VALUES (printf('%.*c', 150000, '0') || 'x', printf('%.*c', 150000, '1') || 'x',"
-                    + " printf('%.*c', 150000, '2') || char(0))");
-            s.execute("CREATE TABLE big_keys (k TEXT PRIMARY KEY, v) WITHOUT ROWID");
-            s.execute("INSERT INTO big_keys VALUES (printf('%.*c', 150000, 'k'), 1), ('small', printf('%.*c', 120000, 'v'))");
-        }
+        Path db = database("large",
+                "CREATE TABLE checked (a TEXT CHECK (length(a) > 1000 AND a <> ''))",
+                "INSERT INTO checked VALUES (printf('%.*c', 150000, 'x'))",
+                "CREATE TABLE unique_text (a TEXT UNIQUE, b BLOB UNIQUE)",
+                "INSERT INTO unique_text VALUES ('', X''), (printf('%.*c', 150000, 'y'), randomblob(150000))",
+                "CREATE TABLE affinities (i INTEGER, r REAL, n NUMERIC)",
+                "INSERT INTO affinities VALUES (printf('%.*c', 150000, '0') || 'x', printf('%.*c', 150000, '1') || 'x',"
+                        + " printf('%.*c', 150000, '2') || char(0))",
+                "CREATE TABLE big_keys (k TEXT PRIMARY KEY, v) WITHOUT ROWID",
+                "INSERT INTO big_keys VALUES (printf('%.*c', 150000, 'k'), 1), ('small', printf('%.*c', 120000, 'v'))");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        Map<String, String> settings = source.equals("d1") ? Backups.d1(d1, d1.addDatabase("large", db)) : Backups.sqlite(db);
-        Path dump = Path.of(Backups.run(settings, tmp.resolve("backups")).location());
+        assertRestoresExactly(dumpOf(db, source), original);
+    }
 
+    /** A SQLite file made by running {@code statements}. */
+    private Path database(String name, String... statements) throws Exception {
+        Path db = tmp.resolve(name + ".db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+        return db;
+    }
+
+    /**
+     * A backup of {@code db} in small pages, from the SQLite file or from behind the emulator
+     * ({@code source} sqlite or d1); its dump checked against what D1's import demands.
+     */
+    private Path dumpOf(Path db, String source) throws Exception {
+        Map<String, String> settings = source.equals("d1")
+                ? Backups.d1(d1, d1.addDatabase("source", db))
+                : Backups.sqlite(db);
+        Path dump = Path.of(Backups.run(Backups.smallPages(settings), tmp.resolve("backups")).location());
         DumpRules.check(dump);
+        return dump;
+    }
+
+    /** The dump restored with the stock sqlite3 shell and by a D1-style import is, each time, {@code original}. */
+    private void assertRestoresExactly(Path dump, TreeMap<String, List<String>> original) throws Exception {
         Path viaSqlite3 = tmp.resolve("restored-sqlite3.db");
         Sqlite3Cli.load(viaSqlite3, dump);
         assertThat(DatabaseSnapshot.of(viaSqlite3)).isEqualTo(original);
         Path viaD1 = tmp.resolve("restored-d1.db");
-        D1Client.importDump(d1, d1.addDatabase("large-restore", viaD1), dump);
+        D1Client.importDump(d1, d1.addDatabase("restore", viaD1), dump);
         assertThat(DatabaseSnapshot.of(viaD1)).isEqualTo(original);
     }
 
