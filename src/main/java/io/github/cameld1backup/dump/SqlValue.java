@@ -150,11 +150,6 @@ final class SqlValue {
         return isText(literal) || isBlob(literal) || isHexText(literal);
     }
 
-    /** The empty value of the same storage class. */
-    static String empty(String literal) {
-        return isBlob(literal) ? "X''" : "''";
-    }
-
     /**
      * SQL expression that appends {@code piece} to the column: text concatenates as text, BLOB
      * pieces are cast back to BLOB because {@code ||} always yields text.
