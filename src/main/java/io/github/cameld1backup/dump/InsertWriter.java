@@ -17,9 +17,10 @@ public final class InsertWriter {
 
     /**
      * Where a value too large for one statement is built up: a table of the dump's own, created and
-     * dropped around each such row (no type, so no affinity touches the pieces; no constraint either).
+     * dropped around each such row (no type, so no affinity touches the pieces; no constraint either),
+     * named so unless the database has a table of that name (see {@link #stagingTable}).
      */
-    public static final String STAGING = "\"_camel_d1_backup_staging\"";
+    public static final String STAGING = "_camel_d1_backup_staging";
 
     private final SqlDumpWriter out;
     private final Table table;
@@ -30,9 +31,13 @@ public final class InsertWriter {
     private int pendingBytes;
     private long rows;
 
-    InsertWriter(SqlDumpWriter out, Table table) {
+    /** The staging table's name, quoted. */
+    private final String staging;
+
+    InsertWriter(SqlDumpWriter out, Table table, String staging) {
         this.out = out;
         this.table = table;
+        this.staging = staging;
         List<String> columnSql = new ArrayList<>();
         if (table.writesRowid()) {
             columnSql.add(table.rowidName().orElseThrow());
@@ -105,6 +110,19 @@ public final class InsertWriter {
         return rows;
     }
 
+    /** The staging table for a dump of {@code tables}: {@link #STAGING}, lengthened while a table has the name. */
+    static String stagingTable(List<Table> tables) {
+        String name = STAGING;
+        while (nameTaken(tables, name)) {
+            name += "_";
+        }
+        return SqlText.identifier(name);
+    }
+
+    private static boolean nameTaken(List<Table> tables, String name) {
+        return tables.stream().anyMatch(t -> t.name().equalsIgnoreCase(name));
+    }
+
     /**
      * A row larger than one statement: each of its largest values is first built up piece by piece in a
      * staging table of the dump's own, then the row goes in whole, those values read from there. So the
@@ -129,21 +147,21 @@ public final class InsertWriter {
                         + out.maxStatementBytes() + " bytes");
             }
             staged.add(i);
-            inserted.set(i, "(SELECT v FROM " + STAGING + " WHERE n = " + staged.size() + ")");
+            inserted.set(i, "(SELECT v FROM " + staging + " WHERE n = " + staged.size() + ")");
         }
-        out.statement("CREATE TABLE IF NOT EXISTS " + STAGING + "(n INTEGER PRIMARY KEY, v)");
+        out.statement("CREATE TABLE IF NOT EXISTS " + staging + "(n INTEGER PRIMARY KEY, v)");
         for (int k = 0; k < staged.size(); k++) {
             String literal = literals.get(staged.get(k));
             String where = " WHERE n = " + (k + 1);
-            String update = "UPDATE " + STAGING + " SET v = ";
+            String update = "UPDATE " + staging + " SET v = ";
             int room = limit - SqlText.utf8Length(update + SqlValue.append("v", literal, "") + where);
             List<String> pieces = SqlValue.pieces(literal, room);
-            out.statement("INSERT INTO " + STAGING + "(n, v) VALUES(" + (k + 1) + ", " + pieces.get(0) + ")");
+            out.statement("INSERT INTO " + staging + "(n, v) VALUES(" + (k + 1) + ", " + pieces.get(0) + ")");
             for (String piece : pieces.subList(1, pieces.size())) {
                 out.statement(update + SqlValue.append("v", literal, piece) + where);
             }
         }
         out.statement(prefix + "(" + String.join(",", inserted) + ")");
-        out.statement("DROP TABLE " + STAGING);
+        out.statement("DROP TABLE " + staging);
     }
 }

@@ -86,7 +86,8 @@ public class SqlDump {
         }
         TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
                 run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE));
-        return new TableDump(cursor, new InsertWriter(out, table), out, segment);
+        return new TableDump(cursor, new InsertWriter(out, table, InsertWriter.stagingTable(run.schema().tables())),
+                out, segment);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,

@@ -50,8 +50,7 @@ public class SchemaDiscovery {
         List<String> shadowNames = new ArrayList<>();
         for (SchemaObject o : all) {
             if (o.type().equals("table")) {
-                String module = Table.moduleOf(o.sql());
-                for (String suffix : SHADOW_SUFFIXES.getOrDefault(module, Set.of())) {
+                for (String suffix : shadowSuffixes(o.sql())) {
                     shadowNames.add((o.name() + "_" + suffix).toLowerCase(Locale.ROOT));
                 }
             }
@@ -70,6 +69,30 @@ public class SchemaDiscovery {
                 .filter(o -> !shadows.contains(o.tableName().toLowerCase(Locale.ROOT)))
                 .toList();
         return new Catalog(kept, hasSequence);
+    }
+
+    /**
+     * The shadow tables a virtual table's module makes, by suffix: not those its options do away with
+     * (FTS with content= keeps no _content, unless FTS5's contentless_unindexed; FTS5 with columnsize=0
+     * and FTS4 with matchinfo=fts3 keep no _docsize).
+     */
+    private static Set<String> shadowSuffixes(String createSql) {
+        String module = Table.moduleOf(createSql);
+        Set<String> suffixes = new java.util.HashSet<>(SHADOW_SUFFIXES.getOrDefault(module, Set.of()));
+        if (module.startsWith("fts") && Table.moduleOption(createSql, "content").isPresent()
+                && !optionIs(createSql, "contentless_unindexed", "1")) {
+            suffixes.remove("content");
+        }
+        if (module.equals("fts5") && optionIs(createSql, "columnsize", "0")
+                || module.equals("fts4") && optionIs(createSql, "matchinfo", "fts3")) {
+            suffixes.remove("docsize");
+        }
+        return suffixes;
+    }
+
+    private static boolean optionIs(String createSql, String key, String value) {
+        return Table.moduleOption(createSql, key).map(v -> v.replaceAll("^['\"]|['\"]$", "").trim())
+                .filter(value::equalsIgnoreCase).isPresent();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.schema;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -41,8 +42,7 @@ public record Table(
     }
 
     private static final Pattern MODULE = Pattern.compile("(?is)\\bUSING\\s+([A-Za-z0-9_]+)");
-    private static final Pattern CONTENT_OPTION =
-            Pattern.compile("(?i)[(,]\\s*content\\s*=\\s*('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^,\\s)]+)");
+    private static final Pattern OPTION = Pattern.compile("(?s)([A-Za-z_][A-Za-z0-9_]*)\\s*=(.*)");
 
     public String name() {
         return object.name();
@@ -66,6 +66,77 @@ public record Table(
         return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : "";
     }
 
+    /**
+     * The arguments of a CREATE VIRTUAL TABLE's module, as the module sees them: split at the commas of
+     * the outer parentheses, quoted text and nested parentheses kept whole, comments dropped. Empty for
+     * anything else.
+     */
+    static List<String> moduleArguments(String createSql) {
+        List<String> out = new ArrayList<>();
+        if (moduleOf(createSql).isEmpty()) {
+            return out;
+        }
+        int open = createSql.indexOf('(', MODULE.matcher(createSql).results().findFirst().orElseThrow().end());
+        if (open < 0) {
+            return out;
+        }
+        StringBuilder argument = new StringBuilder();
+        int depth = 0;
+        for (int i = open + 1; i < createSql.length(); i++) {
+            char c = createSql.charAt(i);
+            if (c == '\'' || c == '"' || c == '`' || c == '[') {
+                char close = c == '[' ? ']' : c;
+                int end = i + 1;
+                while (end < createSql.length()) { // a doubled quote stays inside
+                    if (createSql.charAt(end) == close) {
+                        if (close != ']' && end + 1 < createSql.length() && createSql.charAt(end + 1) == close) {
+                            end += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    end++;
+                }
+                argument.append(createSql, i, Math.min(end + 1, createSql.length()));
+                i = end;
+            } else if (c == '-' && i + 1 < createSql.length() && createSql.charAt(i + 1) == '-') {
+                int end = createSql.indexOf('\n', i);
+                i = end < 0 ? createSql.length() : end;
+                argument.append(' ');
+            } else if (c == '/' && i + 1 < createSql.length() && createSql.charAt(i + 1) == '*') {
+                int end = createSql.indexOf("*/", i + 2);
+                i = end < 0 ? createSql.length() : end + 1;
+                argument.append(' ');
+            } else if (c == '(') {
+                depth++;
+                argument.append(c);
+            } else if (c == ')' && depth == 0) {
+                break;
+            } else if (c == ')') {
+                depth--;
+                argument.append(c);
+            } else if (c == ',' && depth == 0) {
+                out.add(argument.toString().trim());
+                argument.setLength(0);
+            } else {
+                argument.append(c);
+            }
+        }
+        out.add(argument.toString().trim());
+        return out;
+    }
+
+    /** The value of a module option given as {@code key = value} (as FTS takes them), if given. */
+    static Optional<String> moduleOption(String createSql, String key) {
+        for (String argument : moduleArguments(createSql)) {
+            Matcher m = OPTION.matcher(argument);
+            if (m.matches() && m.group(1).equalsIgnoreCase(key)) {
+                return Optional.of(m.group(2).trim());
+            }
+        }
+        return Optional.empty();
+    }
+
     public boolean isFullText() {
         return module().startsWith("fts");
     }
@@ -82,12 +153,11 @@ public record Table(
         if (!isFullText()) {
             return DataMode.ROWS;
         }
-        Matcher m = CONTENT_OPTION.matcher(object.sql());
-        if (!m.find()) {
+        Optional<String> content = moduleOption(object.sql(), "content");
+        if (content.isEmpty()) {
             return DataMode.ROWS;
         }
-        String value = m.group(1);
-        boolean empty = value.equals("''") || value.equals("\"\"");
+        boolean empty = content.get().equals("''") || content.get().equals("\"\"");
         return empty ? DataMode.NONE : DataMode.REBUILD;
     }
 

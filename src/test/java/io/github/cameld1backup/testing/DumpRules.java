@@ -31,7 +31,7 @@ public final class DumpRules {
             assertThat(head).as("no transactions").doesNotStartWith("BEGIN").doesNotStartWith("COMMIT")
                     .doesNotStartWith("END").doesNotStartWith("ROLLBACK");
             assertThat(head).doesNotContain("WRITABLE_SCHEMA");
-            boolean staging = head.startsWith(("CREATE TABLE IF NOT EXISTS " + InsertWriter.STAGING).toUpperCase(Locale.ROOT));
+            boolean staging = head.startsWith(("CREATE TABLE IF NOT EXISTS \"" + InsertWriter.STAGING).toUpperCase(Locale.ROOT));
             if (staging) {
                 // The dump's own table for building values too large for one statement: made and dropped
                 // around such a row, among the data.
