@@ -60,7 +60,7 @@ public final class InsertWriter {
             built.append(literals.get(i));
         }
         byte[] tuple = SqlText.utf8(built.append(')').toString());
-        if (prefixBytes.length + tuple.length > out.maxStatementBytes() - 1) {
+        if (prefixBytes.length + tuple.length > out.room()) {
             flush();
             oversizedRow(literals);
             rows++;
@@ -75,7 +75,7 @@ public final class InsertWriter {
      * written as quote() prints it (see {@link SqlValue#asQuoted}), takes the way of {@link #row} value by value.
      */
     void tuple(byte[] tuple) {
-        if (prefixBytes.length + tuple.length > out.maxStatementBytes() - 1 || !SqlValue.asQuoted(tuple)) {
+        if (prefixBytes.length + tuple.length > out.room() || !SqlValue.asQuoted(tuple)) {
             row(SqlValue.splitTuple(tuple).stream().map(SqlValue::normalise).toList());
         } else {
             append(tuple);
@@ -83,7 +83,7 @@ public final class InsertWriter {
     }
 
     private void append(byte[] tuple) {
-        int limit = out.maxStatementBytes() - 1; // the terminating semicolon
+        int limit = out.room(); // less the terminating semicolon and the line break in front
         if (pendingBytes > 0 && prefixBytes.length + pendingBytes + 1 + tuple.length > limit) {
             flush();
         }
@@ -137,7 +137,7 @@ public final class InsertWriter {
         }
         bySize.sort(Comparator.comparingInt((Integer i) -> literals.get(i).length()).reversed());
         List<Integer> staged = new ArrayList<>();
-        int limit = out.maxStatementBytes() - 1;
+        int limit = out.room();
         for (int i : bySize) {
             if (prefixBytes.length + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
                 break;
@@ -154,7 +154,7 @@ public final class InsertWriter {
             String literal = literals.get(staged.get(k));
             String where = " WHERE n = " + (k + 1);
             String update = "UPDATE " + staging + " SET v = ";
-            int room = limit - SqlText.utf8Length(update + SqlValue.append("v", literal, "") + where);
+            int room = out.room() - SqlText.utf8Length(update + SqlValue.append("v", literal, "") + where);
             List<String> pieces = SqlValue.pieces(literal, room);
             out.statement("INSERT INTO " + staging + "(n, v) VALUES(" + (k + 1) + ", " + pieces.get(0) + ")");
             for (String piece : pieces.subList(1, pieces.size())) {

@@ -30,8 +30,20 @@ public class SqlDump {
     public static final String TABLE = "tableDump";
     /** The run's {@link TableParts}: tables may be dumped in parallel, their data lands in order. */
     public static final String PARTS = "tableParts";
-    /** Last line of every complete dump; a file without it was cut short. */
-    public static final String END_MARKER = "-- camel-d1-backup: end of dump";
+    /**
+     * The last statement of every complete dump: a file without it was cut short. A statement, not a
+     * comment: D1 fails a whole request whose text ends in a comment ("SQL code did not contain a
+     * statement"). It has no effect (foreign key checks are deferred already, by the dump's first
+     * statement, which is written differently) and no output, and every loader takes it: sqlite3, D1's
+     * {@code /query} and import, {@code wrangler d1 execute}. See {@link DumpEnd} for reading it.
+     */
+    public static final String END_STATEMENT = "PRAGMA defer_foreign_keys = on";
+    /** The last line of every complete dump (its end statement); a file without it was cut short. */
+    public static final String END_MARKER = END_STATEMENT + ";";
+    /** The last line of dumps written by earlier versions, a comment: such dumps are complete too. */
+    public static final String LEGACY_END_MARKER = "-- camel-d1-backup: end of dump";
+    /** Header line saying how to tell a complete dump (no names, quotes or semicolons: see SqlDumpWriter#comment). */
+    public static final String END_NOTE = "Complete only if its last statement is " + END_STATEMENT + " (end of dump)";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
 
     private final BackupProgress progress;
@@ -50,9 +62,11 @@ public class SqlDump {
         Schema schema = run.settings().exclusions().apply(discovered);
         run.schema(schema);
         SqlDumpWriter out = run.writer();
-        out.comment("camel-d1-backup dump of " + run.databaseName() + " taken "
+        // The header: fixed text, the version and the time, no names (a name may hold a quote or a semicolon).
+        out.comment("camel-d1-backup " + version() + " dump taken "
                 + DateTimeFormatter.ISO_INSTANT.format(run.startedAt()));
         out.comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
+        out.comment(END_NOTE);
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
             out.statement(SqlText.schemaStatement(table.object().sql()));
@@ -74,13 +88,11 @@ public class SqlDump {
                                 @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         Table table = segment.table();
         SqlDumpWriter out = parts.open(segment);
-        if (segment.first()) {
-            out.comment("Data of " + table.name());
-        }
-        if (table.dataMode() == Table.DataMode.EXCLUDED) {
-            out.comment("Rows of " + table.name() + " left out (backup.exclude)");
+        // No comments among the data: D1 counts a comment toward the statement after it, and a name in
+        // one (a quote, a semicolon) has broken its parser.
+        if (table.dataMode() == Table.DataMode.EXCLUDED && segment.first()) {
+            LOG.info("Rows of table {} left out (backup.exclude)", table.name());
         } else if (table.dataMode() == Table.DataMode.NONE) {
-            out.comment("Contentless full-text table " + table.name() + ": it stores no text to copy");
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
@@ -122,7 +134,7 @@ public class SqlDump {
         }
     }
 
-    /** Counters, rebuilds, indexes, views and triggers; then the end marker. */
+    /** Counters, rebuilds, indexes, views and triggers; then the end statement. */
     public void writeTail(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
         Schema schema = run.schema();
         SqlDumpWriter out = run.writer();
@@ -142,6 +154,12 @@ public class SqlDump {
                 out.statement(SqlText.schemaStatement(o.sql()));
             }
         }
-        out.comment(END_MARKER.substring(3));
+        out.statement(END_STATEMENT);
+    }
+
+    /** The tool's version, as the jar names it ({@code dev} when run from classes). */
+    static String version() {
+        String v = SqlDump.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 }

@@ -9,10 +9,20 @@ import java.io.UncheckedIOException;
 /**
  * Writes a dump statement by statement, refusing any statement longer than the configured limit.
  * Works in UTF-8 bytes: rows come from SQLite as bytes and go to the dump as they are.
+ *
+ * <p>The limit is counted as D1 counts it: D1 splits a script with a {@code sqlite3_prepare_v3} loop,
+ * and SQLite's length limit covers every byte the parser takes for a statement, from the end of the
+ * previous statement's semicolon through its own: the line break in front of it and any comment too.
+ * So each statement's check includes that leading text. Comments are allowed only at the very top of
+ * a dump (a header, counted in the first statement); in front of the data a comment would belong to the
+ * next statement, and at the end it would leave D1 a remainder without a statement, which fails the
+ * whole request.
  */
 public final class SqlDumpWriter implements Closeable {
 
     private static final byte[] STATEMENT_END = {';', '\n'};
+    /** What the next statement has in front of it after a statement: the line break that ends the line. */
+    private static final int AFTER_STATEMENT = 1;
 
     private final OutputStream raw;
     private final byte[] buffer = new byte[1 << 16];
@@ -21,48 +31,104 @@ public final class SqlDumpWriter implements Closeable {
     private long bytes;
     private long statements;
     private boolean closed;
+    /** Whether this writer holds a part of a dump that joins it after a statement (see {@link TableParts}). */
+    private final boolean part;
+    /**
+     * Bytes written since the last statement's semicolon: the text D1's splitter puts in front of the
+     * next statement, which counts toward that statement's limit.
+     */
+    private int lead;
 
     public SqlDumpWriter(OutputStream out, int maxStatementBytes) {
+        this(out, maxStatementBytes, false);
+    }
+
+    private SqlDumpWriter(OutputStream out, int maxStatementBytes, boolean part) {
         this.raw = out;
         this.maxStatementBytes = maxStatementBytes;
+        this.part = part;
+        this.lead = part ? AFTER_STATEMENT : 0;
+    }
+
+    /** A writer for a part of a dump that joins it after one of its statements (see {@link TableParts}). */
+    static SqlDumpWriter part(OutputStream out, int maxStatementBytes) {
+        return new SqlDumpWriter(out, maxStatementBytes, true);
     }
 
     public int maxStatementBytes() {
         return maxStatementBytes;
     }
 
+    /**
+     * How many bytes the next statement's text may have, without its semicolon and the text in front
+     * of it (after a statement, the line break).
+     */
+    public int room() {
+        return maxStatementBytes - lead - 1;
+    }
+
     /** Writes one statement; {@code sql} has no terminating semicolon. */
     public void statement(CharSequence sql) {
         byte[] utf8 = SqlText.utf8(sql.toString());
-        int size = utf8.length + 1;
+        long size = (long) lead + utf8.length + 1;
         if (size > maxStatementBytes) {
-            throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of "
-                    + maxStatementBytes + ": " + SqlText.abbreviate(sql.toString()));
+            throw tooLong(size, SqlText.abbreviate(sql.toString()));
         }
         write(utf8, utf8.length);
-        write(STATEMENT_END, 2);
-        bytes += size + 1;
-        statements++;
+        ended(utf8.length);
     }
 
     /** A multi-row INSERT: its prefix ({@code INSERT INTO t(..) VALUES}) and the first {@code rowsBytes} bytes of its rows. */
     void insert(byte[] prefix, byte[] rows, int rowsBytes) {
-        int size = prefix.length + rowsBytes + 1;
+        long size = (long) lead + prefix.length + rowsBytes + 1;
         if (size > maxStatementBytes) {
-            throw new IllegalStateException("statement of " + size + " bytes exceeds the limit of " + maxStatementBytes);
+            throw tooLong(size, SqlText.abbreviate(new String(prefix, java.nio.charset.StandardCharsets.UTF_8)));
         }
         write(prefix, prefix.length);
         write(rows, rowsBytes);
-        write(STATEMENT_END, 2);
-        bytes += size + 1;
-        statements++;
+        ended(prefix.length + rowsBytes);
     }
 
-    /** A {@code --} comment line; newlines in the text are folded so the comment cannot end early. */
+    private IllegalStateException tooLong(long size, String sql) {
+        return new IllegalStateException("statement of " + size + " bytes (" + lead + " of them in front of it)"
+                + " exceeds the limit of " + maxStatementBytes + ": " + sql);
+    }
+
+    /** Ends the statement just written ({@code length} bytes without the semicolon). */
+    private void ended(int length) {
+        write(STATEMENT_END, 2);
+        bytes += length + 2;
+        statements++;
+        lead = AFTER_STATEMENT;
+    }
+
+    /**
+     * A {@code --} comment line of the dump's header: only at the very top of a dump, before its first
+     * statement, which it counts toward. Newlines in the text are folded so the comment cannot end
+     * early; quotes, backquotes, brackets and semicolons are taken out, since a quote in a comment has
+     * broken D1's remote parser. Callers keep names (database, table, column) out of it: they may hold
+     * anything.
+     */
     public void comment(String text) {
-        byte[] line = SqlText.utf8("-- " + text.replace('\r', ' ').replace('\n', ' ') + "\n");
+        if (part || statements > 0) {
+            throw new IllegalStateException("a comment after the dump's first statement would belong to the next"
+                    + " statement: comments are for the header only");
+        }
+        StringBuilder clean = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\'', '"', '`' -> { }
+                case ';' -> clean.append(',');
+                case '[' -> clean.append('(');
+                case ']' -> clean.append(')');
+                default -> clean.append(Character.isISOControl(c) ? ' ' : c);
+            }
+        }
+        byte[] line = SqlText.utf8("-- " + clean + "\n");
         write(line, line.length);
         bytes += line.length;
+        lead += line.length;
     }
 
     public long bytes() {
@@ -92,6 +158,11 @@ public final class SqlDumpWriter implements Closeable {
 
     /** Flushes what this writer holds and answers the stream under it: another writer's bytes may follow. */
     OutputStream flushedStream() throws IOException {
+        if (lead > AFTER_STATEMENT) {
+            // A part counts only a line break in front of its first statement.
+            throw new IllegalStateException("a part of the dump would follow " + lead + " bytes of text in front of"
+                    + " a statement");
+        }
         flush();
         return raw;
     }
@@ -100,6 +171,9 @@ public final class SqlDumpWriter implements Closeable {
     void count(SqlDumpWriter part) {
         bytes += part.bytes;
         statements += part.statements;
+        if (part.bytes > 0) {
+            lead = part.lead; // the dump now ends as the part does
+        }
     }
 
     /** Closes the dump as broken: anything reading it as it is written fails rather than seeing an end. */

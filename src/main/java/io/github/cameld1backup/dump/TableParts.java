@@ -78,7 +78,7 @@ public final class TableParts {
             return dump;
         }
         PartBuffer content = new PartBuffer();
-        SqlDumpWriter writer = new SqlDumpWriter(content, dump.maxStatementBytes());
+        SqlDumpWriter writer = SqlDumpWriter.part(content, dump.maxStatementBytes());
         parts.put(index, new Part(writer, content));
         return writer;
     }

@@ -67,12 +67,14 @@ final class ExportReorder {
             closeCurrent();
         }
         checkSchema();
+        out.comment(SqlDump.END_NOTE); // the last header line, as in a paged dump
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
             out.statement(SqlText.schemaStatement(table.object().sql()));
         }
         for (Table table : schema.dataOrder()) {
-            out.comment("Data of " + table.name());
+            // No comment in front of the data: D1 would count it toward the next statement, and a name
+            // in it (a quote, a semicolon) has broken its parser.
             Path file = dataFiles.get(key(table.name()));
             if (file != null) {
                 try (BufferedReader in = reader(file)) {
@@ -90,7 +92,7 @@ final class ExportReorder {
                 out.statement(SqlText.schemaStatement(o.sql()));
             }
         }
-        out.comment(SqlDump.END_MARKER.substring(3));
+        out.statement(SqlDump.END_STATEMENT);
         return rows;
     }
 
@@ -137,7 +139,8 @@ final class ExportReorder {
             return;
         }
         Scanned scanned = reencode(sql);
-        int bytes = SqlText.utf8Length(scanned.sql()) + 1;
+        // With its semicolon and the line break in front of it, as D1 counts it (see SqlDumpWriter).
+        int bytes = 1 + SqlText.utf8Length(scanned.sql()) + 1;
         if (bytes > out.maxStatementBytes()) {
             throw new IllegalStateException("D1's export wrote a statement of " + bytes + " bytes for table " + table
                     + ", over the " + out.maxStatementBytes() + "-byte limit of one D1 statement"

@@ -2,6 +2,7 @@ package io.github.cameld1backup.restore;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.dump.DumpEnd;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
@@ -91,13 +92,17 @@ public class Verifier {
         Path scratch = Files.createTempFile(workDirectory, "verify-", ".db");
         try {
             Files.delete(scratch);
+            DumpEnd.Watch watched = new DumpEnd.Watch(sql);
             try {
-                long n = new SqliteLoader().load(sql, scratch, false, List.of());
+                long n = new SqliteLoader().load(watched, scratch, false, List.of());
                 checks.add(new Check("restores into SQLite", true, n + " statements"));
             } catch (RuntimeException e) {
                 checks.add(new Check("restores into SQLite", false, e.getMessage()));
                 return new Report(name, false, checks);
             }
+            // The end-of-dump statement, or the comment line of dumps from earlier versions: else it was cut short.
+            checks.add(new Check("ends with the end-of-dump line", watched.complete(), watched.complete()
+                    ? "complete" : "the dump was cut short"));
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + scratch); Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
                     String result = rs.next() ? rs.getString(1) : "no answer";
