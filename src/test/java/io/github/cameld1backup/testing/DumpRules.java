@@ -57,7 +57,9 @@ public final class DumpRules {
         }
         int lastCreateTable = -1, firstInsert = Integer.MAX_VALUE, lastData = -1, firstTail = Integer.MAX_VALUE;
         int firstTrigger = Integer.MAX_VALUE, lastNonTrigger = -1;
-        for (int i = 0; i < statements.size(); i++) {
+        // The end statement follows everything, triggers too: the order is checked up to it.
+        assertThat(statements.get(statements.size() - 1)).isEqualTo(SqlDump.END_MARKER);
+        for (int i = 0; i < statements.size() - 1; i++) {
             String s = statements.get(i);
             String head = s.replaceAll("(?s)^(\\s*--[^\\n]*\\n)*\\s*", "").toUpperCase(Locale.ROOT);
             assertThat(head).as("no transactions").doesNotStartWith("BEGIN").doesNotStartWith("COMMIT")
