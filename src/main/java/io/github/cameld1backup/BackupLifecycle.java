@@ -125,7 +125,8 @@ public class BackupLifecycle {
                 run.verification() == null ? null : new Manifest.Verification(run.verification().ok(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
                         .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()),
-                run.mode(), run.timeTravel());
+                run.mode(), run.timeTravel(), run.inexact() == null ? null : run.inexact().isEmpty(),
+                run.inexact() == null || run.inexact().isEmpty() ? null : run.inexact());
         run.staged(staged, manifest);
     }
 

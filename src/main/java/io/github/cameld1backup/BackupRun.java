@@ -37,6 +37,7 @@ public final class BackupRun {
     private io.github.cameld1backup.restore.Verifier.Report verification;
     private String mode = "paged";
     private Manifest.TimeTravel timeTravel;
+    private java.util.List<String> inexact;
 
     BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
@@ -211,6 +212,18 @@ public final class BackupRun {
 
     public void mode(String mode) {
         this.mode = mode;
+    }
+
+    /**
+     * Exported backups: what D1's export could not carry exactly (empty: exact); null for paged
+     * backups, which read every value with quote(). Goes into the manifest as {@code exact}/{@code inexact}.
+     */
+    public java.util.List<String> inexact() {
+        return inexact;
+    }
+
+    public void inexact(java.util.List<String> reasons) {
+        this.inexact = reasons == null ? null : java.util.List.copyOf(reasons);
     }
 
     /** D1's Time Travel bookmarks around the run (see {@link io.github.cameld1backup.export.TimeTravelBookmarks}). */

@@ -153,7 +153,14 @@ public class D1Export {
             run.writer().comment("camel-d1-backup dump of " + run.databaseName() + " from D1's export at bookmark "
                     + job.atBookmark);
             run.writer().comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
-            Map<String, Long> rows = new ExportReorder(run.schema(), run.writer(), scratch).reorder(download);
+            ExportReorder reorder = new ExportReorder(run.schema(), run.writer(), scratch);
+            Map<String, Long> rows = reorder.reorder(download);
+            List<String> inexact = reorder.inexact();
+            run.inexact(inexact);
+            if (!inexact.isEmpty()) {
+                LOG.warn("Backup {}: D1's export of {} could not carry every value exactly; the manifest says"
+                        + " exact: false because {}", run.id(), run.databaseName(), String.join("; ", inexact));
+            }
             for (Table table : run.schema().dataOrder()) {
                 run.tableDone(table.name(), rows.getOrDefault(table.name().toLowerCase(Locale.ROOT), 0L));
             }

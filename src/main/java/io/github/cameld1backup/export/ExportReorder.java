@@ -37,6 +37,9 @@ import java.util.Set;
  */
 final class ExportReorder {
 
+    static final String ROWIDS = "rowids are renumbered from 1 (D1's export carries no rowid, and this table has no"
+            + " INTEGER PRIMARY KEY to carry it)";
+    private static final java.util.regex.Pattern QUOTED_CREATE = java.util.regex.Pattern.compile("CREATE TABLE ['\"]");
     private static final Set<String> SKIPPED = Set.of("PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
             "RELEASE", "ANALYZE");
 
@@ -47,6 +50,8 @@ final class ExportReorder {
     private final Map<String, Path> dataFiles = new HashMap<>();
     private final Map<String, Long> rows = new HashMap<>();
     private final List<String> sequence = new ArrayList<>();
+    private final ExportValues.Findings findings = new ExportValues.Findings();
+    private final Map<String, Table> tables = new HashMap<>();
     private Writer current;
     private String currentTable;
 
@@ -54,6 +59,15 @@ final class ExportReorder {
         this.schema = schema;
         this.out = out;
         this.scratch = scratch;
+        schema.tables().forEach(t -> tables.put(key(t.name()), t));
+    }
+
+    /**
+     * What the export could not carry exactly, one line per table/column and kind (empty: the restored
+     * database equals the exported one). Known after {@link #reorder}.
+     */
+    List<String> inexact() {
+        return findings.reasons();
     }
 
     /** Reads the export, writes the reordered dump; answers rows inserted per table (lower-case names). */
@@ -67,6 +81,11 @@ final class ExportReorder {
             closeCurrent();
         }
         checkSchema();
+        for (Table table : schema.dataOrder()) {
+            if (table.writesRowid() && rows.getOrDefault(key(table.name()), 0L) > 0) {
+                findings.addTable(table.name(), ROWIDS);
+            }
+        }
         out.comment(SqlDump.END_NOTE); // the last header line, as in a paged dump
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
@@ -117,7 +136,8 @@ final class ExportReorder {
                     words.word();
                 }
                 words.skip(verb.equals("DELETE") ? "FROM" : "INTO");
-                data(verb, words.name(), sql);
+                String table = words.name();
+                data(verb, table, sql, words.at);
             }
             default -> {
                 if (!SKIPPED.contains(verb)) {
@@ -128,7 +148,7 @@ final class ExportReorder {
         }
     }
 
-    private void data(String verb, String table, String sql) throws IOException {
+    private void data(String verb, String table, String sql, int afterName) throws IOException {
         if (table.equalsIgnoreCase("sqlite_sequence")) {
             if (!verb.equals("DELETE")) {
                 sequence.add(reencode(sql).sql());
@@ -137,6 +157,14 @@ final class ExportReorder {
         }
         if (internal(table)) {
             return;
+        }
+        Table known = tables.get(key(table));
+        boolean insert = verb.equals("INSERT") || verb.equals("REPLACE");
+        if (insert && known != null) {
+            sql = sql.substring(0, afterName) + ExportValues.scan(sql.substring(afterName), known, findings);
+        } else if (!insert) { // D1's writer only inserts; values it changed must not pass unread
+            throw new IllegalStateException("D1's export holds a statement this backup cannot place: "
+                    + SqlText.abbreviate(sql));
         }
         Scanned scanned = reencode(sql);
         // With its semicolon and the line break in front of it, as D1 counts it (see SqlDumpWriter).
@@ -171,7 +199,8 @@ final class ExportReorder {
             String exported = created.get(object);
             if (exported == null) {
                 differences.add(object + " is missing");
-            } else if (!withoutSemicolon(exported).equals(withoutSemicolon(sql.strip()))) {
+            } else if (!withoutSemicolon(exported).equals(withoutSemicolon(sql.strip()))
+                    && !withoutSemicolon(exported).equals(withoutSemicolon(asExported(sql.strip())))) {
                 differences.add(object + " differs");
             }
         });
@@ -184,6 +213,16 @@ final class ExportReorder {
         dataFiles.keySet().stream().filter(t -> !expected.containsKey("table " + t)).findFirst().ifPresent(t -> {
             throw new IllegalStateException("D1's export holds data for " + t + ", a table it does not create");
         });
+    }
+
+    /**
+     * A CREATE TABLE as D1's export writes it: the writer turns any CREATE matching
+     * {@code /CREATE TABLE ['"]/} (unanchored) into {@code CREATE TABLE IF NOT EXISTS } plus the SQL after
+     * its first 13 characters.
+     */
+    static String asExported(String sql) {
+        return QUOTED_CREATE.matcher(sql).find() ? "CREATE TABLE IF NOT EXISTS " + sql.substring(Math.min(13, sql.length()))
+                : sql;
     }
 
     private void closeCurrent() throws IOException {
@@ -294,7 +333,7 @@ final class ExportReorder {
     /** Reads the leading keywords and one (possibly quoted, possibly schema-qualified) name of a statement. */
     private static final class Words {
         private final String sql;
-        private int at;
+        int at;
 
         Words(String sql) {
             this.sql = sql;

@@ -31,7 +31,22 @@ public record Manifest(
         Encryption encryption,
         Verification verification,
         String mode,
-        TimeTravel timeTravel) {
+        TimeTravel timeTravel,
+        Boolean exact,
+        List<String> inexact) {
+
+    /**
+     * A manifest that says nothing of exactness ({@code exact} absent): the paged dump reads every value
+     * with quote(), so it is exact by construction. Backups taken from D1's export set {@code exact}
+     * and, when false, list in {@code inexact} what the export could not carry.
+     */
+    public Manifest(int formatVersion, String object, String tool, String toolVersion, String runId, Database database,
+                    String startedAt, String finishedAt, Map<String, Long> tables, long rows, String schemaHash,
+                    long sqlBytes, long storedBytes, String sha256, String compression, Encryption encryption,
+                    Verification verification, String mode, TimeTravel timeTravel) {
+        this(formatVersion, object, tool, toolVersion, runId, database, startedAt, finishedAt, tables, rows, schemaHash,
+                sqlBytes, storedBytes, sha256, compression, encryption, verification, mode, timeTravel, null, null);
+    }
 
     public static final int FORMAT_VERSION = 1;
     public static final String SUFFIX = ".manifest.json";
