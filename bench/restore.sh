@@ -38,9 +38,9 @@ echo "restore --to sqlite (gzip+aes, -Xmx256m): wall $(grep 'Elapsed (wall' "$wo
 cat "$work/restore/out.txt"
 
 rm -f "$work/restore/d1.db"
-coproc EMU { java -Xmx2g -cp "$cp" io.github.cameld1backup.bench.D1EmulatorMain "$work/restore/d1.db" 2>/dev/null; }
+coproc EMU { java -Xmx2g -cp "$cp" io.github.cameld1backup.bench.WorkerdD1Main "$work/restore/d1.db" 2>/dev/null; }
 read -r base <&"${EMU[0]}"; read -r id <&"${EMU[0]}"
-export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN=emulator-token-0123456789
+export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN=workerd-token-0123456789
 export CLOUDFLARE_API_BASE_URL="$base" RESTORE_D1_DATABASE_ID="$id" D1_REQUESTS_PER_WINDOW="${D1_BUDGET:-1000000}"
 /usr/bin/time -v java -Xmx256m -jar target/camel-d1-backup.jar restore "$work/restore/$backup" --to d1 \
   > "$work/restore/out-d1.txt" 2> "$work/restore/time-d1.txt"

@@ -79,10 +79,10 @@ run() {
   backup "backup from the SQLite file" "$ref" --source "sqlite:$db"
 
   coproc EMU { java -Xmx1g -Dd1.connections=8 -Dd1.latency.ms=50 -cp "$cp" \
-    io.github.cameld1backup.bench.D1EmulatorMain "$db" 2>/dev/null; }
+    io.github.cameld1backup.bench.WorkerdD1Main "$db" 2>/dev/null; }
   local base id emu
   read -r base <&"${EMU[0]}"; read -r id <&"${EMU[0]}"
-  CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN=emulator-token-0123456789 \
+  CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN=workerd-token-0123456789 \
     CLOUDFLARE_API_BASE_URL="$base" D1_DATABASE_ID="$id" D1_DATABASE_NAME="$name" D1_REQUESTS_PER_WINDOW=1000000 \
     BACKUP_PARALLELISM="${PARALLELISM:-4}" backup "backup from D1 (emulator, 50 ms)" "$ref" --source d1
   exec {EMU[1]}>&-

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,7 +58,7 @@ class AlertsTest {
 
     @Test
     void aFailedBackupIsAnnouncedAndAFlakyWebhookIsRetried() throws Exception {
-        try (D1Emulator d1 = new D1Emulator(); Webhook hook = new Webhook(2)) {
+        try (WorkerdD1 d1 = new WorkerdD1(); Webhook hook = new Webhook(2)) {
             Map<String, String> s = Backups.d1(d1, d1.addDatabase("shop", Fixtures.create("edge_values", tmp)));
             s.put("cloudflare.api.token", "wrong");
             s.put("alert.webhook.url", hook.url());
@@ -68,7 +68,7 @@ class AlertsTest {
             JsonNode alert = new ObjectMapper().readTree(hook.received.get(0));
             assertThat(alert.path("event").asText()).isEqualTo("backup.failed");
             assertThat(alert.path("error").asText()).contains("Authentication error");
-            assertThat(hook.received.get(0)).doesNotContain(D1Emulator.TOKEN).doesNotContain("wrong\"");
+            assertThat(hook.received.get(0)).doesNotContain(WorkerdD1.TOKEN).doesNotContain("wrong\"");
         }
     }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.S3ProxyServer;
 import io.github.cameld1backup.testing.Service;
@@ -30,7 +30,7 @@ class AuditLogTest {
     void operationsAreAuditedAsJsonLinesWithoutSecrets() throws Exception {
         Path audit = tmp.resolve("audit/audit.jsonl");
         Path backups = tmp.resolve("backups");
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = Backups.d1(d1, d1.addDatabase("shop", Fixtures.create("edge_values", tmp)));
             s.put("audit.location", "file:" + audit);
             s.put("encryption.key", KEY);
@@ -72,7 +72,7 @@ class AuditLogTest {
         assertThat(events.get(6).path("status").asInt()).isEqualTo(401);
         assertThat(events).allMatch(e -> e.hasNonNull("time"));
         String all = Files.readString(audit);
-        assertThat(all).doesNotContain(KEY).doesNotContain(D1Emulator.TOKEN).doesNotContain("wrong-secret-token")
+        assertThat(all).doesNotContain(KEY).doesNotContain(WorkerdD1.TOKEN).doesNotContain("wrong-secret-token")
                 .doesNotContain(Service.SECRET).doesNotContain("314159");
     }
 

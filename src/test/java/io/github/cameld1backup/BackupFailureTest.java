@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BackupFailureTest {
 
     @RegisterExtension
-    static final D1Emulator d1 = D1Emulator.perClass();
+    static final WorkerdD1 d1 = WorkerdD1.perClass();
 
     @TempDir
     Path tmp;

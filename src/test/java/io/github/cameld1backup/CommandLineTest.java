@@ -3,7 +3,7 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.cli.BackupCli;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Sqlite3Cli;
@@ -74,7 +74,7 @@ class CommandLineTest {
     /** The environment names wrangler users know drive a D1 backup, in a separate JVM as users run it. */
     @Test
     void environmentVariablesConfigureAD1Backup() throws Exception {
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Path source = Fixtures.create("edge_values", tmp);
             String id = d1.addDatabase("prod-db", source);
             Path work = Files.createDirectories(tmp.resolve("run"));
@@ -83,8 +83,8 @@ class CommandLineTest {
                     .directory(work.toFile())
                     .redirectErrorStream(false);
             Map<String, String> env = pb.environment();
-            env.put("CLOUDFLARE_ACCOUNT_ID", D1Emulator.ACCOUNT);
-            env.put("CLOUDFLARE_API_TOKEN", D1Emulator.TOKEN);
+            env.put("CLOUDFLARE_ACCOUNT_ID", WorkerdD1.ACCOUNT);
+            env.put("CLOUDFLARE_API_TOKEN", WorkerdD1.TOKEN);
             env.put("D1_DATABASE_ID", id);
             env.put("CLOUDFLARE_API_BASE_URL", d1.baseUrl());
             Process p = pb.start();
@@ -92,7 +92,7 @@ class CommandLineTest {
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
             assertThat(p.exitValue()).as(err).isZero();
-            assertThat(err).doesNotContain(D1Emulator.TOKEN);
+            assertThat(err).doesNotContain(WorkerdD1.TOKEN);
 
             File[] backups = work.resolve("backups").toFile().listFiles((dir, name) -> !name.endsWith(".json"));
             assertThat(backups).hasSize(1);

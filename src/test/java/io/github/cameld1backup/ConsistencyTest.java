@@ -8,7 +8,7 @@ import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.DumpRules;
 import io.github.cameld1backup.testing.Fixtures;
@@ -45,7 +45,7 @@ class ConsistencyTest {
     static final String KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     static final ObjectMapper JSON = new ObjectMapper();
     @RegisterExtension
-    static final D1Emulator d1 = D1Emulator.perClass();
+    static final WorkerdD1 d1 = WorkerdD1.perClass();
 
     @TempDir
     Path tmp;
@@ -101,19 +101,19 @@ class ConsistencyTest {
         assertThat(name).endsWith(".sql.gz.enc");
         assertThat(manifest(backups.resolve(name)).verification().ok()).isTrue();
 
-        Path intoD1 = tmp.resolve("restored-d1.db");
+        String restoreId = d1.createDatabase("restore");
         Map<String, String> restore = new HashMap<>(Backups.d1(d1, "00000000-0000-4000-8000-000000000000"));
         restore.remove("backup.source");
         restore.put("backup.target", "file:" + backups);
         restore.put("backup.work.dir", tmp.resolve("work").toString());
         restore.put("encryption.key", KEY);
-        restore.put("restore.d1.database.id", d1.addDatabase("restore", intoD1));
+        restore.put("restore.d1.database.id", restoreId);
         try (BackupApplication app = BackupApplication.start(restore)) {
             Path intoSqlite = tmp.resolve("restored.db");
             app.restore(name, "sqlite:" + intoSqlite, false, 1);
             assertThat(DatabaseSnapshot.of(intoSqlite)).isEqualTo(original);
             app.restore(name, "d1", false, 1);
-            assertThat(DatabaseSnapshot.of(intoD1)).isEqualTo(original);
+            assertThat(DatabaseSnapshot.of(d1, restoreId)).isEqualTo(original);
             Verifier.Report report = app.verify(name);
             assertThat(report.ok()).as(report.checks().toString()).isTrue();
         }
@@ -190,14 +190,10 @@ class ConsistencyTest {
         String id = d1.addDatabase("busy", db);
         String before = d1.bookmark(id);
         d1.resetCounters();
-        // A write lands between two pages of the backup, straight into the database.
+        // A write lands between two pages of the backup, from another client of the database.
         d1.beforeRequest(n -> {
             if (n == 8) {
-                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-                    s.execute("INSERT INTO items(id, name) VALUES (1000000, 'written mid-backup')");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+                d1.execute(id, "INSERT INTO items(id, name) VALUES (1000000, 'written mid-backup')");
             }
         });
         Path dump;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
-import io.github.cameld1backup.testing.D1Emulator.Fault;
+import io.github.cameld1backup.testing.WorkerdD1;
+import io.github.cameld1backup.testing.WorkerdD1.Fault;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.ResettingProxy;
@@ -23,7 +23,7 @@ class D1RetryTest {
     @TempDir
     Path tmp;
 
-    private Map<String, String> settings(D1Emulator d1, Path db) throws Exception {
+    private Map<String, String> settings(WorkerdD1 d1, Path db) throws Exception {
         Map<String, String> s = Backups.d1(d1, d1.addDatabase("shop", db));
         s.put("d1.retry.delay", "PT0.05S");
         s.put("backup.work.dir", tmp.resolve("work").toString());
@@ -39,7 +39,7 @@ class D1RetryTest {
     @Test
     void aStormOf429sIsWaitedOutAsRetryAfterSays() throws Exception {
         Path source = Fixtures.create("schema_zoo", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             d1.failRequests(n -> n >= 3 && n <= 6, 429, "Too many requests");
             long start = System.nanoTime();
@@ -54,7 +54,7 @@ class D1RetryTest {
     @Test
     void serverErrorsPassingErrorsAndCutOffAnswersAreRetried() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             d1.failRequests(n -> n == 2 || n == 3, 500, "D1 DB is overloaded. Requests queued for too long.");
             BackupResult first = Backups.run(s, tmp.resolve("a"));
@@ -72,7 +72,7 @@ class D1RetryTest {
     @Test
     void errorsThatWillNotPassFailAtOnceWithD1sMessage() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             d1.failRequests(n -> n >= 3, 400, "D1_ERROR: no such table: main.gone: SQLITE_ERROR");
             assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups")))
@@ -85,7 +85,7 @@ class D1RetryTest {
     @Test
     void retriesAreBoundedInCount() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             s.put("d1.retries", "3");
             d1.failRequests(n -> n >= 2, 503, "Service unavailable");
@@ -97,7 +97,7 @@ class D1RetryTest {
     @Test
     void resetsTruncatedJsonAndSlowAnswersAreRetriedAndTheBackupIsExact() throws Exception {
         Path source = Fixtures.create("schema_zoo", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             d1.faults(n -> switch ((int) n) {
                 case 2 -> Fault.of(Fault.Kind.RESET);
@@ -115,7 +115,7 @@ class D1RetryTest {
     @Test
     void anAnswerLongerThanTheResponseTimeoutIsGivenUpAndAskedAgain() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Map<String, String> s = settings(d1, source);
             s.put("d1.response.timeout", "1000");
             d1.faults(n -> n == 3 ? Fault.slow(5_000) : null); // a D1 that does not answer in time
@@ -129,7 +129,7 @@ class D1RetryTest {
     @Test
     void connectionsResetEveryTimeFailWithAMessageNamingD1() throws Exception {
         Path source = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator();
+        try (WorkerdD1 d1 = new WorkerdD1();
              ResettingProxy proxy = new ResettingProxy(URI.create(d1.baseUrl()).getPort())) {
             Map<String, String> s = settings(d1, source);
             s.put("cloudflare.api.base.url", "http://127.0.0.1:" + proxy.port() + "/client/v4");

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.store.Manifest;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
-import io.github.cameld1backup.testing.D1Emulator.Fault;
+import io.github.cameld1backup.testing.WorkerdD1;
+import io.github.cameld1backup.testing.WorkerdD1.Fault;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.FaultyBlobStore;
 import io.github.cameld1backup.testing.Fixtures;
@@ -66,7 +66,7 @@ class FaultSoakTest {
         int runs = Integer.getInteger("faults.runs", 6);
         long seed = Long.getLong("faults.seed", 20261122L);
         AtomicReference<FaultyBlobStore> store = new AtomicReference<>();
-        try (D1Emulator d1 = new D1Emulator();
+        try (WorkerdD1 d1 = new WorkerdD1();
              S3ProxyServer s3 = new S3ProxyServer(b -> {
                  store.set(new FaultyBlobStore(b));
                  return store.get();
@@ -174,7 +174,7 @@ class FaultSoakTest {
         }
     }
 
-    private Map<String, String> settings(D1Emulator d1, String id, ResettingProxy d1Front, ResettingProxy s3Front,
+    private Map<String, String> settings(WorkerdD1 d1, String id, ResettingProxy d1Front, ResettingProxy s3Front,
                                          AlertsTest.Webhook hook, Path work, boolean encrypted, Random r) {
         Map<String, String> s = Backups.d1(d1, id);
         s.put("cloudflare.api.base.url", "http://127.0.0.1:" + d1Front.port() + "/client/v4");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.store.Manifest;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
@@ -34,7 +34,7 @@ class MultiDatabaseTest {
     Path tmp;
 
     /** A YAML settings file naming three databases: a SQLite file with data left out, D1, and one that is gone. */
-    private Path config(D1Emulator d1, Path shop, String zooId) throws Exception {
+    private Path config(WorkerdD1 d1, Path shop, String zooId) throws Exception {
         Path file = tmp.resolve("backup.yaml");
         Files.writeString(file, """
                 backup:
@@ -58,7 +58,7 @@ class MultiDatabaseTest {
                   gone:
                     backup.source: sqlite:%s
                     backup.target: file:%s
-                """.formatted(tmp.resolve("work"), d1.baseUrl(), D1Emulator.ACCOUNT, D1Emulator.TOKEN, shop,
+                """.formatted(tmp.resolve("work"), d1.baseUrl(), WorkerdD1.ACCOUNT, WorkerdD1.TOKEN, shop,
                 tmp.resolve("shop-backups"), tmp.resolve("zoo-backups"), zooId, tmp.resolve("nope.db"),
                 tmp.resolve("gone-backups")));
         return file;
@@ -89,7 +89,7 @@ class MultiDatabaseTest {
     void everyDatabaseIsBackedUpOnItsOwnAndOneFailingDoesNotStopTheOthers() throws Exception {
         Path shop = Fixtures.manyRows(tmp, "shop", 60);
         Path zoo = Fixtures.create("schema_zoo", tmp);
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             Path config = config(d1, shop, d1.addDatabase("zoo", zoo));
 
             Cli all = cli("backup", "--config", config.toString());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Sqlite3Cli;
@@ -89,13 +89,13 @@ class ParallelDumpTest {
         assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
 
         // From D1 too: each row read once, however the tables are cut.
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("large", db);
             Map<String, String> fromD1 = Backups.smallPages(Backups.d1(d1, id));
             fromD1.put("backup.parallel.split.rows", "1000");
             BackupResult viaD1 = Backups.run(fromD1, tmp.resolve("segmented-d1"));
             long pageRowsRead = d1.log().stream().filter(e -> e.sql().contains(" LIMIT "))
-                    .mapToLong(D1Emulator.Executed::rowsRead).sum();
+                    .mapToLong(WorkerdD1.Executed::rowsRead).sum();
             assertThat(pageRowsRead).isEqualTo(viaD1.rows()).isEqualTo(result.rows());
             assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE \"t0\".rowid > ")
                     && e.sql().contains(" AND \"t0\".rowid <= "));
@@ -107,7 +107,7 @@ class ParallelDumpTest {
     void aRunFailingWhileSegmentsWaitForTheirTurnStopsAndLeavesNoScratch() throws Exception {
         Path db = tmp.resolve("failing.db");
         addTables(db, 2, 10_000); // 20,000 and 10,000 rows: each segment writes more than a writer's buffer
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("failing", db);
             Map<String, String> settings = Backups.smallPages(Backups.d1(d1, id));
             settings.put("backup.parallel.split.rows", "1000");
@@ -116,7 +116,7 @@ class ParallelDumpTest {
             settings.put("backup.work.dir", tmp.resolve("failing-work").toString());
             // D1 refuses the 200th request for good (400 is not retried): segments past their first 64 KiB
             // are waiting for their turn by then.
-            d1.faults(n -> n == 200 ? D1Emulator.Fault.status(400, "refused for the test") : null);
+            d1.faults(n -> n == 200 ? WorkerdD1.Fault.status(400, "refused for the test") : null);
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1), () ->
                     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backups.run(settings, tmp.resolve("failing")))
                             // D1's refusal itself, not a table that stopped because of it
@@ -139,14 +139,14 @@ class ParallelDumpTest {
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
         // Each answer takes 40 ms, as a round trip to Cloudflare would: with 8 tables of many pages the
         // backup always has more work than the bound allows at once.
-        try (D1Emulator d1 = new D1Emulator(16, Duration.ofMillis(40))) {
+        try (WorkerdD1 d1 = new WorkerdD1(16, Duration.ofMillis(40))) {
             String id = d1.addDatabase("tables", db);
             Path dump = dump(Backups.d1(d1, id), "3", "d1");
 
             assertThat(d1.maxInFlight()).isEqualTo(3);
-            Path restored = tmp.resolve("restored-d1.db");
-            D1Client.importDump(d1, d1.addDatabase("restore", restored), dump);
-            assertThat(DatabaseSnapshot.of(restored)).isEqualTo(original);
+            String restored = d1.createDatabase("restore");
+            D1Client.importDump(d1, restored, dump);
+            assertThat(DatabaseSnapshot.of(d1, restored)).isEqualTo(original);
             assertThat(withoutTimestamp(dump)).isEqualTo(withoutTimestamp(dump(Backups.sqlite(db), "1", "local")));
         }
     }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.store.Manifest;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.S3ProxyServer;
@@ -38,7 +38,7 @@ class R2StoreTest {
 
     static final String KEY = "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     static S3ProxyServer s3;
-    static D1Emulator d1;
+    static WorkerdD1 d1;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -47,7 +47,7 @@ class R2StoreTest {
     @BeforeAll
     static void start() throws Exception {
         s3 = new S3ProxyServer();
-        d1 = new D1Emulator();
+        d1 = new WorkerdD1();
     }
 
     @AfterAll

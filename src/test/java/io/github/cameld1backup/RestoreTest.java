@@ -7,7 +7,7 @@ import io.github.cameld1backup.restore.RestoreResult;
 import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.Manifest;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import java.nio.file.Files;
@@ -27,14 +27,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RestoreTest {
 
     static final String KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-    static D1Emulator d1;
+    static WorkerdD1 d1;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void start() throws Exception {
-        d1 = new D1Emulator();
+        d1 = new WorkerdD1();
     }
 
     @AfterAll
@@ -80,8 +80,7 @@ class RestoreTest {
         Path identity = parts[1].equals("age") ? tmp.resolve("identity.txt") : null;
         String name = backupOf(source, backups, parts[0], parts[1], identity);
 
-        Path intoD1 = tmp.resolve("restored-d1.db");
-        String restoreId = d1.addDatabase("restore", intoD1);
+        String restoreId = d1.createDatabase("restore");
         try (BackupApplication app = BackupApplication.start(settings(backups, restoreId, identity))) {
             Path intoSqlite = tmp.resolve("restored.db");
             RestoreResult toSqlite = app.restore(name, "sqlite:" + intoSqlite, false, 1);
@@ -89,7 +88,7 @@ class RestoreTest {
             assertThat(toSqlite.statements()).isPositive();
 
             RestoreResult toD1 = app.restore(name, "d1", false, 1);
-            assertThat(DatabaseSnapshot.of(intoD1)).isEqualTo(original);
+            assertThat(DatabaseSnapshot.of(d1, restoreId)).isEqualTo(original);
             assertThat(toD1.requests()).isPositive();
 
             Verifier.Report report = app.verify(name);
@@ -172,8 +171,7 @@ class RestoreTest {
         backup.put("backup.statement.max.bytes", "8000"); // many statements, so many requests
         String name = Path.of(Backups.run(backup, backups).location()).getFileName().toString();
 
-        Path intoD1 = tmp.resolve("restored-d1.db");
-        String restoreId = d1.addDatabase("restore", intoD1);
+        String restoreId = d1.createDatabase("restore");
         Map<String, String> s = settings(backups, restoreId, null);
         s.put("restore.d1.request.statements", "10");
         s.put("d1.retries", "1"); // the faults outlast the retries: the restore must stop and resume
@@ -189,7 +187,7 @@ class RestoreTest {
 
             app.restore(name, "d1", false, resumeAt);
         }
-        assertThat(DatabaseSnapshot.of(intoD1)).isEqualTo(DatabaseSnapshot.of(source));
+        assertThat(DatabaseSnapshot.of(d1, restoreId)).isEqualTo(DatabaseSnapshot.of(source));
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.DumpRules;
 import io.github.cameld1backup.testing.Fixtures;
@@ -30,13 +30,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A backup restores to exactly the database it was taken from: every object, every value with its
- * storage class and bits. Each fixture is backed up from a SQLite file and from behind the D1
- * emulator, and each dump is restored with the stock sqlite3 shell and by a D1-style import.
+ * storage class and bits. Each fixture is backed up from a SQLite file and from D1
+ * (workerd's own engine), and each dump is restored with the stock sqlite3 shell and by a D1-style import.
  */
 class RoundTripTest {
 
     @RegisterExtension
-    static final D1Emulator d1 = D1Emulator.perClass();
+    static final WorkerdD1 d1 = WorkerdD1.perClass();
 
     @TempDir
     Path tmp;
@@ -70,7 +70,9 @@ class RoundTripTest {
 
     /**
      * From a local file SQLite formats whole rows; from D1 each value comes on its own and Java builds
-     * the rows. Both must write the very same dump (but for the line saying when it was taken).
+     * the rows. Both must write the very same dump (but for the line saying when it was taken, and the
+     * digits of REALs: D1's older SQLite has quote() print 1/3 as 3.333333333333333148e-01 where 3.54
+     * prints 0.33333333333333331; both read back to the same bits, which is what is compared).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
@@ -79,8 +81,8 @@ class RoundTripTest {
         Path local = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("local")).location());
         Path remote = Path.of(Backups.run(Backups.smallPages(Backups.d1(d1, d1.addDatabase(fixture, db))),
                 tmp.resolve("remote")).location());
-        List<String> a = Files.readAllLines(local);
-        List<String> b = Files.readAllLines(remote);
+        List<String> a = Files.readAllLines(local).stream().map(RoundTripTest::realsAsBits).toList();
+        List<String> b = Files.readAllLines(remote).stream().map(RoundTripTest::realsAsBits).toList();
         assertThat(a.subList(1, a.size())).isEqualTo(b.subList(1, b.size()));
     }
 
@@ -156,10 +158,11 @@ class RoundTripTest {
 
     /**
      * SQLite allows 2000 columns: a table of 500 is read with queries SQLite accepts (its expressions may
-     * be at most 1000 deep) and restores exactly, from a file and from the D1 emulator.
+     * be at most 1000 deep) and restores exactly with sqlite3. Not from or into D1: D1 refuses a table of
+     * over 100 columns ("too many columns", measured on workerd's D1).
      */
     @ParameterizedTest(name = "from {0}")
-    @ValueSource(strings = {"sqlite", "d1"})
+    @ValueSource(strings = {"sqlite"})
     void aTableOfFiveHundredColumnsRestoresIdentically(String source) throws Exception {
         Path db = tmp.resolve("wide.db");
         List<String> columns = new java.util.ArrayList<>();
@@ -180,7 +183,7 @@ class RoundTripTest {
             }
         }
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        assertRestoresExactly(dumpOf(db, source), original);
+        assertRestoresWithSqlite3(dumpOf(db, source), original);
     }
 
     /**
@@ -215,10 +218,11 @@ class RoundTripTest {
     /**
      * R-tree tables, of REAL and of 32-bit integer coordinates (rtree_i32), come back through their own
      * CREATE VIRTUAL TABLE and rows; their internal tables are not dumped beside them (which the sqlite3
-     * shell, run with -bail, and a D1 import would refuse as tables that already exist).
+     * shell, run with -bail, would refuse as tables that already exist). Not from or into D1: D1's
+     * authorizer refuses the rtree module (SQLITE_AUTH, measured on workerd's D1).
      */
     @ParameterizedTest(name = "from {0}")
-    @ValueSource(strings = {"sqlite", "d1"})
+    @ValueSource(strings = {"sqlite"})
     void rtreeTablesRestoreIdentically(String source) throws Exception {
         Path db = database("rtree",
                 "CREATE VIRTUAL TABLE boxes USING rtree(id, min_x, max_x, min_y, max_y)",
@@ -226,7 +230,7 @@ class RoundTripTest {
                 "INSERT INTO boxes VALUES (1, 0.5, 1.5, -2.25, 3), (2, 10, 20, 10, 20)",
                 "INSERT INTO cells VALUES (7, -5, 5), (8, 100, 2000000000)");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        assertRestoresExactly(dumpOf(db, source), original);
+        assertRestoresWithSqlite3(dumpOf(db, source), original);
     }
 
     /**
@@ -304,7 +308,7 @@ class RoundTripTest {
     }
 
     /**
-     * A backup of {@code db} in small pages, from the SQLite file or from behind the emulator
+     * A backup of {@code db} in small pages, from the SQLite file or from D1
      * ({@code source} sqlite or d1); its dump checked against what D1's import demands.
      */
     private Path dumpOf(Path db, String source) throws Exception {
@@ -318,12 +322,25 @@ class RoundTripTest {
 
     /** The dump restored with the stock sqlite3 shell and by a D1-style import is, each time, {@code original}. */
     private void assertRestoresExactly(Path dump, TreeMap<String, List<String>> original) throws Exception {
+        assertRestoresWithSqlite3(dump, original);
+        String viaD1 = d1.createDatabase("restore");
+        D1Client.importDump(d1, viaD1, dump);
+        assertThat(DatabaseSnapshot.of(d1, viaD1)).isEqualTo(original);
+    }
+
+    private void assertRestoresWithSqlite3(Path dump, TreeMap<String, List<String>> original) throws Exception {
         Path viaSqlite3 = tmp.resolve("restored-sqlite3.db");
         Sqlite3Cli.load(viaSqlite3, dump);
         assertThat(DatabaseSnapshot.of(viaSqlite3)).isEqualTo(original);
-        Path viaD1 = tmp.resolve("restored-d1.db");
-        D1Client.importDump(d1, d1.addDatabase("restore", viaD1), dump);
-        assertThat(DatabaseSnapshot.of(viaD1)).isEqualTo(original);
+    }
+
+    private static final java.util.regex.Pattern REAL = java.util.regex.Pattern.compile(
+            "(?<![\\w.])-?\\d+(\\.\\d+)?e[+-]?\\d+|(?<![\\w.])-?\\d+\\.\\d+");
+
+    /** Every REAL literal of a dump line as its IEEE bits. */
+    private static String realsAsBits(String line) {
+        return REAL.matcher(line).replaceAll(m -> "real:" + Long.toHexString(Double.doubleToRawLongBits(
+                Double.parseDouble(m.group()))));
     }
 
     static Stream<String> fixtures() {

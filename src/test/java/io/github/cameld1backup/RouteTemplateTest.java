@@ -3,7 +3,7 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.retention.Pruner;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import java.nio.file.Files;
@@ -28,7 +28,7 @@ class RouteTemplateTest {
     void instancesBackUpRestoreAndPruneTheirOwnDatabaseWithTheirOwnSettings() throws Exception {
         Path zoo = Fixtures.create("schema_zoo", tmp);
         Path edge = Fixtures.create("edge_values", tmp);
-        try (D1Emulator d1 = new D1Emulator();
+        try (WorkerdD1 d1 = new WorkerdD1();
              BackupApplication app = BackupApplication.start(Map.of("backup.work.dir", tmp.resolve("work").toString()))) {
             var context = app.context();
             String zooId = d1.addDatabase("zoo", zoo);
@@ -37,8 +37,8 @@ class RouteTemplateTest {
                         .parameter("name", db.getKey())
                         .parameter("trigger", "direct:backup-" + db.getKey())
                         .parameter("databaseId", db.getValue())
-                        .parameter("accountId", D1Emulator.ACCOUNT)
-                        .parameter("apiToken", D1Emulator.TOKEN)
+                        .parameter("accountId", WorkerdD1.ACCOUNT)
+                        .parameter("apiToken", WorkerdD1.TOKEN)
                         .parameter("apiBaseUrl", d1.baseUrl())
                         .parameter("target", "file:" + tmp.resolve(db.getKey()))
                         .parameter("encryption", "aes-256-gcm")

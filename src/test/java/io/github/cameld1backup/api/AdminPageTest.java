@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.testing.NpmPackages;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
@@ -115,17 +116,14 @@ class AdminPageTest {
      * the README's test command needs nothing run before it. Playwright never downloads a browser.
      */
     private static void installLockedPackages() throws Exception {
-        Path npm = executable("npm").orElse(null);
-        if (npm == null || Files.isDirectory(BROWSER_TEST.resolve("node_modules/playwright-core"))) {
+        if (executable("npm").isEmpty()) {
             return;
         }
-        ProcessBuilder install = new ProcessBuilder(npm.toString(), "ci", "--no-audit", "--no-fund")
-                .directory(BROWSER_TEST.toFile()).redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "npm-ci.log").toFile());
-        install.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        int exit = install.start().waitFor();
-        requireTool(exit == 0, "npm ci failed in " + BROWSER_TEST + " (exit " + exit + ", see "
-                + Path.of("target", "npm-ci.log") + ")");
+        try {
+            NpmPackages.install(BROWSER_TEST, "playwright-core");
+        } catch (java.io.IOException e) {
+            requireTool(false, e.getMessage());
+        }
     }
 
     /** Missing tools fail the build under CI (CI is set) and skip the test, with the reason, elsewhere. */

@@ -3,7 +3,7 @@ package io.github.cameld1backup.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
 import java.io.PrintWriter;
@@ -57,7 +57,7 @@ class SecretsInLogsTest {
         logs.getConfiguration().getRootLogger().setLevel(org.apache.logging.log4j.Level.ALL);
         logs.updateLoggers();
         List<String> used = new ArrayList<>();
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("secret", Fixtures.create("edge_values", tmp));
             Map<String, String> settings = Backups.d1(d1, id);
             settings.put("encryption.key", ENCRYPTION_KEY);
@@ -70,7 +70,7 @@ class SecretsInLogsTest {
                 // a refused token: the failure is logged, the token is not
             }
 
-            settings.put("cloudflare.api.token", D1Emulator.TOKEN);
+            settings.put("cloudflare.api.token", WorkerdD1.TOKEN);
             settings.put("backup.api.key", API_KEY);
             try (Service service = new Service(settings)) {
                 String good = service.freshCode();
@@ -101,7 +101,7 @@ class SecretsInLogsTest {
 
         assertThat(capture.lines).isNotEmpty();
         for (String line : capture.lines) {
-            assertThat(line).doesNotContain(D1Emulator.TOKEN).doesNotContain("wrong-token-also-secret")
+            assertThat(line).doesNotContain(WorkerdD1.TOKEN).doesNotContain("wrong-token-also-secret")
                     .doesNotContainIgnoringCase(ENCRYPTION_KEY).doesNotContain(Service.SECRET).doesNotContain(API_KEY)
                     .doesNotContain("guess").doesNotContainPattern("Bearer [0-9A-Za-z_-]");
             for (String code : used) {

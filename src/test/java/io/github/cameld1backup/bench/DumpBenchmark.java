@@ -2,7 +2,7 @@ package io.github.cameld1backup.bench;
 
 import io.github.cameld1backup.BackupResult;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,7 +47,7 @@ public final class DumpBenchmark {
                 local.duration().toMillis() / 1000.0 / sqliteSeconds);
         Files.delete(Path.of(local.location()));
 
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("bench", db);
             Map<String, String> settings = Backups.d1(d1, id);
             BackupResult remote = Backups.run(settings, out);

@@ -1,18 +1,18 @@
 package io.github.cameld1backup.bench;
 
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import java.nio.file.Path;
 
 /**
- * The D1 emulator in a process of its own for benchmarks: serves each SQLite file given as a
+ * workerd's D1 (testing.WorkerdD1) in a process of its own for benchmarks: serves each SQLite file given as a
  * database; prints the base URL, then one database id per file; on stdin EOF prints its request
  * count and rows read, and exits. {@code -Dd1.connections=N -Dd1.latency.ms=M}: take N requests at
  * once, each answered after at least M ms (a round trip to Cloudflare).
  */
-public final class D1EmulatorMain {
+public final class WorkerdD1Main {
 
     public static void main(String[] args) throws Exception {
-        try (D1Emulator d1 = new D1Emulator(Integer.getInteger("d1.connections", 1),
+        try (WorkerdD1 d1 = new WorkerdD1(Integer.getInteger("d1.connections", 1),
                 java.time.Duration.ofMillis(Long.getLong("d1.latency.ms", 0)))) {
             System.out.println(d1.baseUrl());
             for (String file : args) {

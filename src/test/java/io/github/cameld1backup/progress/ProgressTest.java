@@ -3,7 +3,7 @@ package io.github.cameld1backup.progress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Emulator;
+import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -97,7 +97,7 @@ class ProgressTest {
 
     @Test
     void d1RunEstimatesFromItsAnswersToo() throws Exception {
-        try (D1Emulator d1 = new D1Emulator()) {
+        try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("three", threeTables());
             List<String> lines = backUp(Backups.d1(d1, id));
             assertThat(lines).anyMatch(l -> l.contains(": table 1 of 3 (") && l.contains(" 3 of ~600 rows"));

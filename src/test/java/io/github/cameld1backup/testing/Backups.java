@@ -13,12 +13,12 @@ public final class Backups {
     }
 
     /** Settings that point a backup at a database behind the emulator. */
-    public static Map<String, String> d1(D1Emulator d1, String databaseId) {
+    public static Map<String, String> d1(WorkerdD1 d1, String databaseId) {
         Map<String, String> settings = new HashMap<>();
         settings.put("backup.source", "d1");
         settings.put("cloudflare.api.base.url", d1.baseUrl());
-        settings.put("cloudflare.account.id", D1Emulator.ACCOUNT);
-        settings.put("cloudflare.api.token", D1Emulator.TOKEN);
+        settings.put("cloudflare.account.id", WorkerdD1.ACCOUNT);
+        settings.put("cloudflare.api.token", WorkerdD1.TOKEN);
         settings.put("d1.database.id", databaseId);
         return settings;
     }

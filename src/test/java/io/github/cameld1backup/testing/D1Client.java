@@ -20,10 +20,10 @@ public final class D1Client {
     private D1Client() {
     }
 
-    public static JsonNode query(D1Emulator d1, String databaseId, String sql) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(d1.baseUrl() + "/accounts/" + D1Emulator.ACCOUNT
+    public static JsonNode query(WorkerdD1 d1, String databaseId, String sql) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(d1.baseUrl() + "/accounts/" + WorkerdD1.ACCOUNT
                         + "/d1/database/" + databaseId + "/query"))
-                .header("Authorization", "Bearer " + D1Emulator.TOKEN)
+                .header("Authorization", "Bearer " + WorkerdD1.TOKEN)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(Map.of("sql", sql))))
                 .build();
@@ -35,7 +35,34 @@ public final class D1Client {
         return body;
     }
 
-    public static void importDump(D1Emulator d1, String databaseId, Path dump) throws IOException, InterruptedException {
-        query(d1, databaseId, Files.readString(dump));
+    /**
+     * Loads a dump as a user would through D1's {@code /query}: the whole file as one script, which
+     * D1 splits itself. D1 refuses a script over 100,000 bytes as a whole (SQLITE_TOOBIG, measured on
+     * workerd's D1), so a larger file goes as consecutive scripts of whole statements, each at most
+     * that size and each opening with the file's foreign-key deferral.
+     */
+    public static void importDump(WorkerdD1 d1, String databaseId, Path dump) throws IOException, InterruptedException {
+        String text = Files.readString(dump);
+        if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= WorkerdD1.MAX_STATEMENT_BYTES) {
+            query(d1, databaseId, text);
+            return;
+        }
+        String defer = "PRAGMA defer_foreign_keys = on;\n";
+        StringBuilder script = new StringBuilder(defer);
+        for (String statement : io.github.cameld1backup.sql.SqlScript.split(text)) {
+            String next = statement + ";\n";
+            if (script.length() > defer.length() && utf8(script) + utf8(next) > WorkerdD1.MAX_STATEMENT_BYTES) {
+                query(d1, databaseId, script.toString());
+                script = new StringBuilder(defer);
+            }
+            script.append(next);
+        }
+        if (script.length() > defer.length()) {
+            query(d1, databaseId, script.toString());
+        }
+    }
+
+    private static int utf8(CharSequence s) {
+        return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 }
