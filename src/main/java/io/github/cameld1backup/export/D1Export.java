@@ -150,8 +150,8 @@ public class D1Export {
                         + response.statusCode() + " (signed URLs expire; run the backup again)");
             }
             LOG.info("Backup {}: D1's export downloaded ({} bytes); reordering it", run.id(), Files.size(download));
-            run.writer().comment("camel-d1-backup dump of " + run.databaseName() + " from D1's export at bookmark "
-                    + job.atBookmark);
+            // No database name in a comment (SqlDumpWriter.comment): names may hold anything.
+            run.writer().comment("camel-d1-backup dump from D1's export at bookmark " + job.atBookmark);
             run.writer().comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
             ExportReorder reorder = new ExportReorder(run.schema(), run.writer(), scratch);
             Map<String, Long> rows = reorder.reorder(download);
