@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupSettings;
 import io.github.cameld1backup.Databases;
 import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.store.Manifest;
@@ -135,12 +136,25 @@ public class RestoreSteps {
         } else if ("d1".equalsIgnoreCase(to)) {
             String database = settings.restoreD1DatabaseId();
             ProducerTemplate template = templates.get();
-            D1Loader.Sender sender = statements -> execute(template, settings, database, statements);
+            // Before the first request: what D1 would refuse half-way (columns, row and value sizes).
+            D1Limits.check(open(sql, exchange), settings.maxStatementBytes());
+            D1Loader.Sender sender = new D1Loader.Sender() {
+                @Override
+                public void send(List<String> statements, D1Calls.CommitCheck check) {
+                    execute(template, settings, database, statements, check);
+                }
+
+                @Override
+                public List<Map<String, Object>> read(String query) {
+                    return execute(template, settings, database, List.of(query), null);
+                }
+            };
             List<String> before = new ArrayList<>();
             if (resumeFrom <= 1) {
-                List<Map<String, Object>> existing = execute(template, settings, database, List.of(
+                // The progress table of a restore cut short is no content of the database.
+                List<Map<String, Object>> existing = sender.read(
                         "SELECT type || ' ' || name AS object FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-                                + " AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'"));
+                                + " AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name <> '" + D1Loader.PROGRESS + "'");
                 if (!existing.isEmpty()) {
                     if (!replace) {
                         throw new RestoreException("the target D1 database is not empty (" + existing.size()
@@ -167,10 +181,13 @@ public class RestoreSteps {
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> execute(ProducerTemplate template, BackupSettings settings, String database,
-                                                     List<String> statements) {
+                                                     List<String> statements, D1Calls.CommitCheck check) {
         Exchange answer = template.send("direct:d1-execute", e -> {
             e.setProperty(Databases.SETTINGS, settings);
             e.setProperty("d1DatabaseId", database);
+            if (check != null) {
+                e.setProperty(D1Calls.COMMITTED, check); // a write: resent only once known not to have committed
+            }
             e.getMessage().setBody(new io.github.cameld1backup.source.SqlBatch(statements));
         });
         if (answer.getException() != null) {
