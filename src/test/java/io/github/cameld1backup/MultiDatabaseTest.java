@@ -106,7 +106,7 @@ class MultiDatabaseTest {
 
             // shop: the left-out table comes back empty and the left-out column at its default, nothing else differs.
             Path shopDump = only(tmp.resolve("shop-backups"), ".sql");
-            assertThat(Files.readString(shopDump)).doesNotContain("X'0100'").contains("Rows of pairs left out");
+            assertThat(Files.readString(shopDump)).doesNotContain("X'0100'").doesNotContain("INSERT INTO \"pairs\"");
             Path shopRestored = tmp.resolve("shop-restored.db");
             Sqlite3Cli.load(shopRestored, shopDump);
             Path expected = Files.copy(shop, tmp.resolve("shop-expected.db"));

@@ -81,8 +81,8 @@ class RoundTripTest {
         Path local = Path.of(Backups.run(Backups.smallPages(Backups.sqlite(db)), tmp.resolve("local")).location());
         Path remote = Path.of(Backups.run(Backups.smallPages(Backups.d1(d1, d1.addDatabase(fixture, db))),
                 tmp.resolve("remote")).location());
-        List<String> a = Files.readAllLines(local).stream().map(RoundTripTest::realsAsBits).toList();
-        List<String> b = Files.readAllLines(remote).stream().map(RoundTripTest::realsAsBits).toList();
+        List<String> a = rowsOf(local);
+        List<String> b = rowsOf(remote);
         assertThat(a.subList(1, a.size())).isEqualTo(b.subList(1, b.size()));
     }
 
@@ -237,10 +237,11 @@ class RoundTripTest {
      * A table whose name a full-text table's module could have used for its own storage, but did not
      * (external or no content, no docsize), is the user's and is backed up with its rows; "content=" in a
      * comment or an option's quoted text does not make a full-text table external; and a view whose
-     * stored SQL ends in a -- comment keeps its semicolon out of the comment.
+     * stored SQL ends in a -- comment keeps its semicolon out of the comment. Not from or into D1: D1
+     * refuses such a name ("object name reserved for internal use", measured on workerd's D1).
      */
     @ParameterizedTest(name = "from {0}")
-    @ValueSource(strings = {"sqlite", "d1"})
+    @ValueSource(strings = {"sqlite"})
     void tablesNamedLikeShadowTablesAndViewsEndingInACommentRestore(String source) throws Exception {
         Path db = database("lookalikes",
                 "CREATE VIRTUAL TABLE f USING fts5(a, content='')",
@@ -264,7 +265,7 @@ class RoundTripTest {
                 "CREATE VIEW v AS SELECT x FROM t -- note\n",
                 "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
-        assertRestoresExactly(dumpOf(db, source), original);
+        assertRestoresWithSqlite3(dumpOf(db, source), original);
         Path restored = tmp.resolve("restored-sqlite3.db");
         // The snapshot leaves names like a full-text table's storage out: compared here.
         for (String table : List.of("f_content", "g_content", "h_docsize", "x_docsize")) {
@@ -336,6 +337,26 @@ class RoundTripTest {
 
     private static final java.util.regex.Pattern REAL = java.util.regex.Pattern.compile(
             "(?<![\\w.])-?\\d+(\\.\\d+)?e[+-]?\\d+|(?<![\\w.])-?\\d+\\.\\d+");
+
+    /**
+     * A dump's lines with each INSERT cut into one line per row (REALs of other lengths cut the INSERTs
+     * at other rows) and every REAL as its bits.
+     */
+    private static List<String> rowsOf(Path dump) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(dump)) {
+            int values = line.indexOf(") VALUES(");
+            if (line.startsWith("INSERT INTO ") && values > 0 && line.endsWith(");")) {
+                String head = line.substring(0, values + 9);
+                for (String row : line.substring(values + 9, line.length() - 2).split("\\),\\(")) {
+                    out.add(head + realsAsBits(row));
+                }
+            } else {
+                out.add(realsAsBits(line));
+            }
+        }
+        return out;
+    }
 
     /** Every REAL literal of a dump line as its IEEE bits. */
     private static String realsAsBits(String line) {

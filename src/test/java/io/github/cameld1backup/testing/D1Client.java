@@ -30,7 +30,8 @@ public final class D1Client {
         HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
         JsonNode body = MAPPER.readTree(response.body());
         if (!body.path("success").asBoolean()) {
-            throw new IllegalStateException("D1 refused the request: " + body.path("errors"));
+            throw new IllegalStateException("D1 refused the request: " + body.path("errors") + " -- its script ends: "
+                    + sql.substring(Math.max(0, sql.length() - 300)));
         }
         return body;
     }
@@ -50,10 +51,14 @@ public final class D1Client {
         String defer = "PRAGMA defer_foreign_keys = on;\n";
         StringBuilder script = new StringBuilder(defer);
         for (String statement : io.github.cameld1backup.sql.SqlScript.split(text)) {
-            String next = statement + ";\n";
+            String next = statement.strip().endsWith(";") ? statement + "\n" : statement + ";\n";
             if (script.length() > defer.length() && utf8(script) + utf8(next) > WorkerdD1.MAX_STATEMENT_BYTES) {
                 query(d1, databaseId, script.toString());
                 script = new StringBuilder(defer);
+            }
+            if (utf8(defer) + utf8(next) > WorkerdD1.MAX_STATEMENT_BYTES) { // a statement at the limit goes alone
+                query(d1, databaseId, next);
+                continue;
             }
             script.append(next);
         }

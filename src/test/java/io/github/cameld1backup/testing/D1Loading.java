@@ -143,9 +143,14 @@ final class D1Loading {
         }
         List<String> names = new ArrayList<>(columns);
         List<String> values = new ArrayList<>();
-        if (rowid) {
-            names.add(0, "rowid");
-            values.add("quote(rowid)");
+        if (rowid) { // the first of SQLite's names for the rowid that no column has taken
+            // (none left: the table's INTEGER PRIMARY KEY is its rowid, and is copied as a column)
+            List.of("rowid", "_rowid_", "oid").stream()
+                    .filter(a -> columns.stream().noneMatch(c -> c.equalsIgnoreCase(id(a)))).findFirst()
+                    .ifPresent(alias -> {
+                        names.add(0, alias);
+                        values.add("quote(" + alias + ")");
+                    });
         }
         for (String column : columns) {
             // quote() stops text at a NUL: such text goes as its UTF-8 bytes
