@@ -26,6 +26,7 @@ class D1RetryTest {
     private Map<String, String> settings(WorkerdD1 d1, Path db) throws Exception {
         Map<String, String> s = Backups.d1(d1, d1.addDatabase("shop", db));
         s.put("d1.retry.delay", "PT0.05S");
+        s.put("d1.request.window", "PT1S"); // a 429 without Retry-After waits out the window: short in tests
         s.put("backup.work.dir", tmp.resolve("work").toString());
         return s;
     }
@@ -138,6 +139,36 @@ class D1RetryTest {
             assertThatThrownBy(() -> Backups.run(s, tmp.resolve("backups")))
                     .hasMessage("D1 API request failed after 3 attempts: Connection reset");
             assertThat(proxy.resets()).as("the HTTP client may retry a GET itself").isGreaterThanOrEqualTo(3);
+        }
+    }
+    /** A 429 without Retry-After: Cloudflare blocks the user for its whole window, so every request waits it out. */
+    @Test
+    void a429WithoutRetryAfterPausesForTheWholeWindow() throws Exception {
+        Path source = Fixtures.create("schema_zoo", tmp);
+        try (WorkerdD1 d1 = new WorkerdD1()) {
+            Map<String, String> s = settings(d1, source);
+            s.put("d1.request.window", "PT3S"); // the window, short for the test (Cloudflare's is 5 minutes)
+            d1.faults(n -> n == 3 ? new Fault(Fault.Kind.STATUS, 429, "Too many requests", 0, 0) : null);
+            long start = System.nanoTime();
+            BackupResult result = Backups.run(s, tmp.resolve("backups"));
+            long millis = (System.nanoTime() - start) / 1_000_000L;
+            assertThat(millis).as("the whole window, not a backoff").isGreaterThanOrEqualTo(3000);
+            assertRestores(result, source);
+        }
+    }
+
+    /** D1 out of CPU on a page: the page is asked again with fewer rows, and the backup is exact. */
+    @Test
+    void aPageD1FindsTooLargeIsAskedAgainSmaller() throws Exception {
+        Path source = Fixtures.manyRows(tmp, "many", 2_000);
+        try (WorkerdD1 d1 = new WorkerdD1()) {
+            Map<String, String> s = settings(d1, source);
+            s.put("d1.retries", "0"); // not a retry: a smaller request
+            s.put("backup.parallelism", "1");
+            Backups.smallPages(s); // many pages: requests 12 and 13 are pages
+            d1.faults(n -> n == 12 || n == 13 ? Fault.status(400, "D1 DB exceeded its CPU time limit and was reset.") : null);
+            BackupResult result = Backups.run(s, tmp.resolve("backups"));
+            assertRestores(result, source);
         }
     }
 }

@@ -12,6 +12,11 @@ public record PageSizing(int initialRows, int maxRows, long targetBytes) {
         }
     }
 
+    /** The row limit for a page D1 found too large at {@code rows}: half of it, at least 1. */
+    int halved(int rows) {
+        return Math.max(1, rows / 2);
+    }
+
     int nextLimit(double bytesPerRow) {
         long rows = (long) (targetBytes / Math.max(1.0, bytesPerRow));
         return (int) Math.max(1, Math.min(maxRows, rows));
