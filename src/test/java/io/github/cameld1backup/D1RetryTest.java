@@ -141,6 +141,7 @@ class D1RetryTest {
             assertThat(proxy.resets()).as("the HTTP client may retry a GET itself").isGreaterThanOrEqualTo(3);
         }
     }
+
     /** A 429 without Retry-After: Cloudflare blocks the user for its whole window, so every request waits it out. */
     @Test
     void a429WithoutRetryAfterPausesForTheWholeWindow() throws Exception {
