@@ -3,8 +3,10 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.WorkerdD1;
+import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.Sqlite3Cli;
+import io.github.cameld1backup.testing.WorkerdD1;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +58,10 @@ class RowsReadTest {
     }
 
     /**
-     * Before a table's first rows are seen nothing tells their width: the first page asks for few rows,
-     * so rows near D1's 2 MB limit never come 100 to an answer (400 MB of literals, more than D1 or the
-     * recommended heap holds), and later pages are sized by the bytes seen.
+     * Rows near D1's 2 MB limit: before a table's first rows are seen nothing tells their width, so the
+     * first page asks for few rows (never 100: 400 MB of literals); D1 refuses even those (a BLOB's quote()
+     * passes its 2,000,000-byte strings), so the page is halved down to one row, then asked with such
+     * values in pieces; later pages are sized by the bytes seen. Every value comes back whole.
      */
     @Test
     void wideRowsComeAFewToAnAnswer() throws Exception {
@@ -74,8 +77,11 @@ class RowsReadTest {
             assertThat(result.rows()).isEqualTo(24);
             List<Long> pageRows = d1.log().stream().filter(e -> e.sql().contains(" LIMIT "))
                     .map(WorkerdD1.Executed::rowsRead).toList();
-            assertThat(pageRows.get(0)).isEqualTo(10); // the first page
-            assertThat(pageRows.subList(1, pageRows.size())).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(1));
+            assertThat(pageRows).hasSize(24).allSatisfy(n -> assertThat(n).isEqualTo(1)); // each row read once
+            Path restored = tmp.resolve("restored.db");
+            Sqlite3Cli.load(restored, Path.of(result.location()));
+            assertThat(DatabaseSnapshot.of(restored))
+                    .isEqualTo(DatabaseSnapshot.of(db));
         }
     }
 }

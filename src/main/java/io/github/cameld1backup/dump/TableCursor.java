@@ -25,6 +25,11 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
     private final Table table;
     private final PageSizing sizing;
     private final String selectList;
+    /** D1 only: the select list that hands over each value too long to quote whole in pieces (see {@link #smaller}). */
+    private final String piecesSelectList;
+    private final int valueCount;
+    /** Whether pages use {@link #piecesSelectList}: since a row of this table was too large for D1 to answer. */
+    private boolean pieces;
     private final String orderBy;
     private final int keyColumns;
     private final List<Integer> keyValuePositions = new ArrayList<>();
@@ -80,14 +85,64 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
             select.add("quote(" + rowid + ") AS k0");
             orderBy = qualified(rowid);
         }
+        this.valueCount = values.size();
         if (tuples) {
             this.selectList = tupleSelect(values);
+            this.piecesSelectList = null;
             return;
         }
+        List<String> inPieces = new ArrayList<>(select);
         for (int i = 0; i < values.size(); i++) {
-            select.add(valueExpression(SqlText.identifier(values.get(i).name())) + " AS v" + i);
+            String column = SqlText.identifier(values.get(i).name());
+            select.add(valueExpression(column) + " AS v" + i);
+            inPieces.addAll(valueInPieces(column, i));
         }
         this.selectList = String.join(", ", select);
+        this.piecesSelectList = String.join(", ", inPieces);
+    }
+
+    /** Bytes of a value a piece: quote() makes a piece 1,800,003 characters, under D1's 2,000,000-byte strings. */
+    private static final int PIECE_BYTES = 900_000;
+    /** Pieces a value: D1 keeps at most 2,000,000 bytes a row, so three pieces hold any value it has. */
+    private static final int PIECES = 3;
+
+    /**
+     * A value D1 could not quote whole (its literal would pass D1's 2,000,000-byte string limit: a BLOB or
+     * text of over 900,000 bytes) as a marker, B or T (no literal is a bare letter), then its bytes in
+     * {@link #PIECES} literals; any other value as {@link #valueExpression}, its pieces NULL.
+     */
+    private static List<String> valueInPieces(String column, int i) {
+        String big = "length(CAST(" + column + " AS BLOB)) > " + PIECE_BYTES;
+        List<String> out = new ArrayList<>();
+        out.add("CASE WHEN " + big + " THEN CASE WHEN " + column + " COLLATE BINARY >= X'' THEN 'B' ELSE 'T' END ELSE "
+                + valueExpression(column) + " END AS v" + i);
+        for (int p = 0; p < PIECES; p++) {
+            out.add("CASE WHEN " + big + " THEN quote(substr(CAST(" + column + " AS BLOB), " + (1 + p * PIECE_BYTES) + ", "
+                    + PIECE_BYTES + ")) END AS v" + i + "p" + p);
+        }
+        return out;
+    }
+
+    /** A row of a {@link #piecesSelectList} page in the layout of a plain one: each marked value's pieces joined. */
+    private List<Object> joined(List<Object> row) {
+        List<Object> out = new ArrayList<>(keyColumns + valueCount);
+        out.addAll(row.subList(0, keyColumns));
+        for (int v = 0, at = keyColumns; v < valueCount; v++, at += 1 + PIECES) {
+            Object value = row.get(at);
+            if ("B".equals(value) || "T".equals(value)) {
+                StringBuilder hex = new StringBuilder();
+                for (int p = 1; p <= PIECES; p++) {
+                    String piece = QueryResult.text(row.get(at + p)); // X'..'
+                    if (piece != null) {
+                        hex.append(piece, 2, piece.length() - 1);
+                    }
+                }
+                out.add("B".equals(value) ? "X'" + hex + "'" : "CAST(X'" + hex + "' AS TEXT)");
+            } else {
+                out.add(value);
+            }
+        }
+        return out;
     }
 
     /**
@@ -203,7 +258,7 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
     }
 
     public SqlBatch nextPage() {
-        StringBuilder sql = new StringBuilder("SELECT ").append(selectList)
+        StringBuilder sql = new StringBuilder("SELECT ").append(pieces ? piecesSelectList : selectList)
                 .append(" FROM ").append(SqlText.identifier(table.name()));
         List<String> conditions = new ArrayList<>();
         if (lastKey != null) {
@@ -221,12 +276,19 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
 
     /**
      * The page just asked for, with half the rows, for D1 answering that it was too large (out of time,
-     * memory or CPU, a string too big for its JSON); later pages stay as small. Null when the page is one row.
+     * memory or CPU, a string too big for its JSON); later pages stay as small. A page of one row still too
+     * large holds a value whose literal passes D1's string limit: it is asked again with such values in
+     * pieces, as are the rest of the table's pages (an extra NULL a value for rows without one). Null when
+     * there is nothing smaller to ask.
      */
     @Override
     public SqlBatch smaller() {
         if (limit <= 1) {
-            return null;
+            if (tuples || pieces) {
+                return null;
+            }
+            pieces = true;
+            return nextPage();
         }
         limit = sizing.halved(limit);
         ceiling = limit;
@@ -235,9 +297,10 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
 
     /** Takes one page's answer; returns its rows as literals in INSERT column order. */
     public List<List<String>> accept(QueryResult page) {
-        List<List<String>> out = new ArrayList<>(page.rows().size());
+        List<List<Object>> rowsOfPage = pieces ? page.rows().stream().map(this::joined).toList() : page.rows();
+        List<List<String>> out = new ArrayList<>(rowsOfPage.size());
         long pageBytes = 0;
-        for (List<Object> row : page.rows()) {
+        for (List<Object> row : rowsOfPage) {
             List<String> literals = new ArrayList<>(row.size());
             for (Object value : row) {
                 String literal = SqlValue.normalise(QueryResult.text(value));
@@ -246,8 +309,8 @@ public final class TableCursor implements io.github.cameld1backup.source.D1Calls
             }
             out.add(table.writesRowid() || table.withoutRowid() ? literals : literals.subList(keyColumns, literals.size()));
         }
-        if (!page.rows().isEmpty()) {
-            List<String> last = literalsOf(page.rows().get(page.rows().size() - 1));
+        if (!rowsOfPage.isEmpty()) {
+            List<String> last = literalsOf(rowsOfPage.get(rowsOfPage.size() - 1));
             lastKey = table.withoutRowid()
                     ? keyValuePositions.stream().map(last::get).toList()
                     : List.of(last.get(0));
