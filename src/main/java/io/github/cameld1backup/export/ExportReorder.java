@@ -39,6 +39,8 @@ final class ExportReorder {
 
     static final String ROWIDS = "rowids are renumbered from 1 (D1's export carries no rowid, and this table has no"
             + " INTEGER PRIMARY KEY to carry it)";
+    private static final java.util.regex.Pattern KEYED = java.util.regex.Pattern.compile("\\b(UNIQUE|PRIMARY)\\b",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
     private static final java.util.regex.Pattern QUOTED_CREATE = java.util.regex.Pattern.compile("CREATE TABLE ['\"]");
     private static final Set<String> SKIPPED = Set.of("PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
             "RELEASE", "ANALYZE");
@@ -82,7 +84,13 @@ final class ExportReorder {
         }
         checkSchema();
         for (Table table : schema.dataOrder()) {
-            if (table.writesRowid() && rows.getOrDefault(key(table.name()), 0L) > 0) {
+            long count = rows.getOrDefault(key(table.name()), 0L);
+            // Rowids exactly 1..N (N distinct integers from 1 to N) come back as they were: the export
+            // reads a table with no index (none SQLite could scan instead) in rowid order, and the restore
+            // numbers its rows from 1 in that order.
+            boolean dense = table.rowidSpan() != null && table.rowidSpan().first() == 1 && table.rowidSpan().last() == count
+                    && unindexed(table);
+            if (table.writesRowid() && count > 0 && !dense) {
                 findings.addTable(table.name(), ROWIDS);
             }
         }
@@ -406,5 +414,11 @@ final class ExportReorder {
                 at++;
             }
         }
+    }
+
+    private boolean unindexed(Table table) {
+        boolean explicit = schema.indexes().stream().anyMatch(i -> i.tableName().equalsIgnoreCase(table.name()));
+        boolean implicit = KEYED.matcher(table.object().sql()).find(); // a UNIQUE or PRIMARY KEY index of its own
+        return !explicit && !implicit;
     }
 }
