@@ -6,6 +6,7 @@ import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
+import io.github.cameld1backup.testing.DumpLines;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Sqlite3Cli;
 import java.nio.file.Files;
@@ -96,10 +97,16 @@ class ParallelDumpTest {
             BackupResult viaD1 = Backups.run(fromD1, tmp.resolve("segmented-d1"));
             long pageRowsRead = d1.log().stream().filter(e -> e.sql().contains(" LIMIT "))
                     .mapToLong(WorkerdD1.Executed::rowsRead).sum();
-            assertThat(pageRowsRead).isEqualTo(viaD1.rows()).isEqualTo(result.rows());
+            // D1 bills each row once, and a range's last page one more: the row past its end, read to see
+            // the range is done (measured on workerd's D1).
+            long pages = d1.log().stream().filter(e -> e.sql().contains(" LIMIT ")).count();
+            assertThat(viaD1.rows()).isEqualTo(result.rows());
+            assertThat(pageRowsRead).isBetween(result.rows(), result.rows() + pages);
             assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE \"t0\".rowid > ")
                     && e.sql().contains(" AND \"t0\".rowid <= "));
-            assertThat(joinedInserts(Path.of(viaD1.location()))).isEqualTo(joinedInserts(dump));
+            List<String> fromD1 = DumpLines.comparable(Path.of(viaD1.location()));
+            List<String> local = DumpLines.comparable(dump);
+            assertThat(fromD1.subList(1, fromD1.size())).isEqualTo(local.subList(1, local.size())); // but the time taken
         }
     }
 
@@ -147,7 +154,9 @@ class ParallelDumpTest {
             String restored = d1.createDatabase("restore");
             D1Client.importDump(d1, restored, dump);
             assertThat(DatabaseSnapshot.of(d1, restored)).isEqualTo(original);
-            assertThat(withoutTimestamp(dump)).isEqualTo(withoutTimestamp(dump(Backups.sqlite(db), "1", "local")));
+            List<String> local = DumpLines.comparable(dump(Backups.sqlite(db), "1", "local"));
+            List<String> remote = DumpLines.comparable(dump);
+            assertThat(remote.subList(1, remote.size())).isEqualTo(local.subList(1, local.size())); // but the time taken
         }
     }
 
