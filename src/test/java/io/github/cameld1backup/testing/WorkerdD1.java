@@ -403,6 +403,20 @@ public final class WorkerdD1 implements AutoCloseable, AfterAllCallback {
         }
     }
 
+    /** {@code src/test/d1} with its locked npm packages (miniflare, wrangler) installed. */
+    static synchronized Path nodeFolder() {
+        Path dir = Path.of("src/test/d1").toAbsolutePath();
+        if (!Files.exists(dir)) { // a test run from another folder (the examples): find the project's
+            dir = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "."), "src/test/d1").toAbsolutePath();
+        }
+        try {
+            NpmPackages.install(dir, "wrangler"); // the last package the lock added
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
     /** One node process running {@code src/test/d1/d1-front.mjs}, with {@link #DATABASES_PER_FRONT} databases. */
     static final class Front {
 
@@ -429,12 +443,8 @@ public final class WorkerdD1 implements AutoCloseable, AfterAllCallback {
         }
 
         private static Front start() {
-            Path dir = Path.of("src/test/d1").toAbsolutePath();
-            if (!Files.exists(dir)) { // a test run from another folder (the examples): find the project's
-                dir = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "."), "src/test/d1").toAbsolutePath();
-            }
+            Path dir = nodeFolder();
             try {
-                NpmPackages.install(dir, "miniflare");
                 ProcessBuilder builder = new ProcessBuilder("node", "d1-front.mjs").directory(dir.toFile())
                         .redirectError(ProcessBuilder.Redirect.INHERIT);
                 builder.environment().putAll(Map.of("D1_TOKEN", TOKEN, "D1_ACCOUNT", ACCOUNT,
