@@ -192,6 +192,7 @@ class FaultSoakTest {
         }
         s.put("d1.retries", "3");
         s.put("d1.retry.delay", "PT0.01S");
+        s.put("d1.request.window", "PT0.5S"); // a 429 without Retry-After waits out the window: short here
         s.put("backup.upload.retries", "2");
         s.put("backup.upload.retry.delay", "10");
         s.put("backup.upload.abandoned.after", "PT0S");
