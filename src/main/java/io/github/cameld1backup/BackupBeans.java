@@ -67,8 +67,10 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("dumpEncoding", new io.github.cameld1backup.dump.DumpEncoding(templates));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
+        // One budget for the process, or with backup.cluster one shared by every replica through a file there.
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
-                settings.d1RequestWindow()), settings.d1Retries(), settings.d1RetryDelay(), settings.d1RetryMaxWait()));
+                settings.d1RequestWindow(), settings.clusterFolder().orElse(null)), settings.d1Retries(),
+                settings.d1RetryDelay(), settings.d1RetryMaxWait()));
         io.github.cameld1backup.export.ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
         int cores = Runtime.getRuntime().availableProcessors();
         registry.bind("gzipFormat", new GzipDataFormat(context.getExecutorServiceManager().newFixedThreadPool(this,

@@ -2,13 +2,8 @@ package io.github.cameld1backup.source;
 
 import io.github.cameld1backup.BackupSettings;
 import io.github.cameld1backup.Databases;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
@@ -62,7 +57,6 @@ public class D1Calls {
 
     private final Supplier<ProducerTemplate> templates;
     private final D1RequestBudget budget;
-    private final Map<Path, D1RequestBudget> clusterBudgets = new ConcurrentHashMap<>();
     private final int maxRetries;
     private final Duration firstDelay;
     private final Duration maxTotalWait;
@@ -76,25 +70,12 @@ public class D1Calls {
         this.maxTotalWait = maxTotalWait;
     }
 
-    /**
-     * The budget a request comes out of: with a cluster folder (backup.cluster), one shared by every replica
-     * through a file there; otherwise this process's.
-     */
-    D1RequestBudget budget(BackupSettings settings) {
-        Optional<Path> cluster = settings == null ? Optional.empty() : settings.clusterFolder();
-        if (cluster.isEmpty() || budget.sharedFile() != null) {
-            return budget;
-        }
-        return clusterBudgets.computeIfAbsent(cluster.get(),
-                folder -> new D1RequestBudget(Clock.systemUTC(), budget.limit(), budget.window(), folder));
-    }
-
     /** Sends the exchange's body through {@code route} (one attempt each) until it succeeds or may not retry. */
     public Object call(String route, Exchange exchange, @ExchangeProperty("d1DatabaseId") String database)
             throws Exception {
         Object body = exchange.getMessage().getBody();
         BackupSettings settings = exchange.getProperty(Databases.SETTINGS, BackupSettings.class);
-        D1RequestBudget requests = budget(settings);
+        D1RequestBudget requests = budget;
         CommitCheck check = exchange.getProperty(COMMITTED, CommitCheck.class);
         Smaller smaller = exchange.getProperty(SMALLER, Smaller.class);
         long waited = 0;
