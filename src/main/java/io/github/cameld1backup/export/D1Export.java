@@ -3,6 +3,7 @@ package io.github.cameld1backup.export;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.Table;
 import java.io.IOException;
 import java.net.URI;
@@ -129,7 +130,7 @@ public class D1Export {
      * Streams the dump from the signed URL into a scratch file, then rewrites it into the run's dump.
      * The URL is fetched as D1 gave it (its signature covers the exact query) and without our API token.
      */
-    public void dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run)
+    public Schema dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run)
             throws IOException, InterruptedException {
         Path scratch = Files.createTempDirectory(run.settings().workDirectory(), "camel-d1-backup-export-");
         try {
@@ -150,11 +151,17 @@ public class D1Export {
                         + response.statusCode() + " (signed URLs expire; run the backup again)");
             }
             LOG.info("Backup {}: D1's export downloaded ({} bytes); reordering it", run.id(), Files.size(download));
-            // No database name in a comment (SqlDumpWriter.comment): names may hold anything.
-            run.writer().comment("camel-d1-backup dump from D1's export at bookmark " + job.atBookmark);
-            run.writer().comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
             ExportReorder reorder = new ExportReorder(run.schema(), run.writer(), scratch);
-            Map<String, Long> rows = reorder.reorder(download);
+            Map<String, Long> rows;
+            try {
+                // No database name in a comment (SqlDumpWriter.comment): names may hold anything.
+                rows = reorder.reorder(download, List.of("camel-d1-backup dump from D1's export at bookmark " + job.atBookmark,
+                        "Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE"));
+            } catch (ExportReorder.RowTooLarge e) {
+                LOG.warn("Backup {}: {}; using paged mode, which builds large values up in pieces", run.id(), e.getMessage());
+                run.mode("paged");
+                return run.schema(); // what the paged dump starts from
+            }
             List<String> inexact = reorder.inexact();
             run.inexact(inexact);
             if (!inexact.isEmpty()) {
@@ -165,6 +172,7 @@ public class D1Export {
                 run.tableDone(table.name(), rows.getOrDefault(table.name().toLowerCase(Locale.ROOT), 0L));
             }
             run.timeTravel(TimeTravelBookmarks.snapshot(job.atBookmark, run.databaseName()));
+            return run.schema();
         } finally {
             deleteTree(scratch);
         }

@@ -72,8 +72,22 @@ final class ExportReorder {
         return findings.reasons();
     }
 
-    /** Reads the export, writes the reordered dump; answers rows inserted per table (lower-case names). */
-    Map<String, Long> reorder(Path export) throws IOException {
+    /**
+     * A row of the export too large for one statement: the export cannot be written as a dump D1 imports.
+     * Thrown before anything is written to the dump (the export is spooled first), so the run can take
+     * the paged dump instead, which builds such values up in pieces.
+     */
+    static final class RowTooLarge extends IllegalStateException {
+        RowTooLarge(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Reads the export, then writes {@code header} (comment lines) and the reordered dump; answers rows
+     * inserted per table (lower-case names). Nothing is written when the export cannot be used.
+     */
+    Map<String, Long> reorder(Path export, List<String> header) throws IOException {
         try (BufferedReader in = reader(export)) {
             SqlScript statements = new SqlScript(in);
             while (statements.hasNext()) {
@@ -94,6 +108,7 @@ final class ExportReorder {
                 findings.addTable(table.name(), ROWIDS);
             }
         }
+        header.forEach(out::comment);
         out.comment(SqlDump.END_NOTE); // the last header line, as in a paged dump
         out.statement("PRAGMA defer_foreign_keys=TRUE");
         for (Table table : schema.tables()) {
@@ -178,9 +193,8 @@ final class ExportReorder {
         // With its semicolon and the line break in front of it, as D1 counts it (see SqlDumpWriter).
         int bytes = 1 + SqlText.utf8Length(scanned.sql()) + 1;
         if (bytes > out.maxStatementBytes()) {
-            throw new IllegalStateException("D1's export wrote a statement of " + bytes + " bytes for table " + table
-                    + ", over the " + out.maxStatementBytes() + "-byte limit of one D1 statement"
-                    + " (BACKUP_STATEMENT_MAX_BYTES); back this database up with --mode paged, which splits large rows");
+            throw new RowTooLarge("D1's export wrote a statement of " + bytes + " bytes for a table, over the "
+                    + out.maxStatementBytes() + "-byte limit of one D1 statement (BACKUP_STATEMENT_MAX_BYTES)");
         }
         String key = key(table);
         if (!key.equals(currentTable)) {
