@@ -104,9 +104,9 @@ class ParallelDumpTest {
             assertThat(pageRowsRead).isBetween(result.rows(), result.rows() + pages);
             assertThat(d1.log()).anyMatch(e -> e.sql().contains(" FROM \"t0\" WHERE \"t0\".rowid > ")
                     && e.sql().contains(" AND \"t0\".rowid <= "));
-            List<String> fromD1 = DumpLines.comparable(Path.of(viaD1.location()));
+            List<String> d1Lines = DumpLines.comparable(Path.of(viaD1.location()));
             List<String> local = DumpLines.comparable(dump);
-            assertThat(fromD1.subList(1, fromD1.size())).isEqualTo(local.subList(1, local.size())); // but the time taken
+            assertThat(d1Lines.subList(1, d1Lines.size())).isEqualTo(local.subList(1, local.size())); // but the time taken
         }
     }
 
