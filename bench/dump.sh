@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: a table of N rows (default 1,000,000) backed up from a SQLite file and from
-# behind the D1 emulator, next to `sqlite3 DB .dump`. Prints time, requests and rows read.
+# from workerd's D1, next to `sqlite3 DB .dump`. Prints time, requests and rows read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault soak, not a unit test: RUNS backups (default 50) of the fixtures from the D1 emulator to S3Proxy,
+# Fault soak, not a unit test: RUNS backups (default 50) of the fixtures from workerd's D1 to S3Proxy,
 # each under a seeded random mix of D1 and S3 faults (FaultSoakTest); prints its summary line, e.g.
 #   fault soak: 50 runs, 41 succeeded, 9 failed cleanly, 0 corrupt
 # Usage: bench/faults.sh [runs]   (FAULTS_SEED=n for another mix; the full log is in bench/work/faults.log)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: restore a backup whose SQL is over 1 GB (gzip + AES-256-GCM) with -Xmx256m,
-# into SQLite and into D1 (the emulator, in its own process), printing time, requests and peak RSS
+# into SQLite and into D1 (workerd's, in its own process), printing time, requests and peak RSS
 # next to `sqlite3 NEW.db < dump.sql` on the same SQL.  Usage: bench/restore.sh [rows] (default 4,200,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,6 @@ export CLOUDFLARE_API_BASE_URL="$base" RESTORE_D1_DATABASE_ID="$id" D1_REQUESTS_
   > "$work/restore/out-d1.txt" 2> "$work/restore/time-d1.txt"
 exec {EMU[1]}>&-
 read -r requests <&"${EMU[0]}" || true
-echo "restore --to d1 (emulator, request budget lifted, -Xmx256m): wall $(grep 'Elapsed (wall' "$work/restore/time-d1.txt" | awk '{print $NF}'),"\
-  "peak RSS $(( $(grep 'Maximum resident' "$work/restore/time-d1.txt" | awk '{print $NF}') / 1024 )) MiB, emulator saw $requests"
+echo "restore --to d1 (workerd, request budget lifted, -Xmx256m): wall $(grep 'Elapsed (wall' "$work/restore/time-d1.txt" | awk '{print $NF}'),"\
+  "peak RSS $(( $(grep 'Maximum resident' "$work/restore/time-d1.txt" | awk '{print $NF}') / 1024 )) MiB, D1 saw $requests"
 cat "$work/restore/out-d1.txt"

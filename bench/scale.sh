@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark, not a test. Three generated databases (1 table of N narrow rows; 50 tables; wide rows with
 # 500 KB BLOBs), each backed up (gzip; java $JAVA_OPTS, default -Xmx160m -XX:+UseSerialGC, and
-# MALLOC_ARENA_MAX=2: the settings the README recommends for bounded memory) from the SQLite file and from behind the D1 emulator
+# MALLOC_ARENA_MAX=2: the settings the README recommends for bounded memory) from the SQLite file and from workerd's D1
 # (its own process, 8 connections, 50 ms per answer like a round trip to Cloudflare), next to
 # `sqlite3 DB .dump | gzip` on the same file in the same run. Prints wall time, rows/s, MB/s of SQL,
-# requests, rows read per row (emulator), peak RSS, MB stored, and the ratio to sqlite3: of the whole command (wall,
+# requests, rows read per row (D1's own count), peak RSS, MB stored, and the ratio to sqlite3: of the whole command (wall,
 # JVM and Camel start-up included) and of the backup itself (from its "started" log line to its "Backed up" one).
 # Usage: bench/scale.sh [narrow rows (1000000)] [wide rows (400)]   Output: bench/work/scale.txt
 set -euo pipefail
@@ -84,13 +84,13 @@ run() {
   read -r base <&"${EMU[0]}"; read -r id <&"${EMU[0]}"
   CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN=workerd-token-0123456789 \
     CLOUDFLARE_API_BASE_URL="$base" D1_DATABASE_ID="$id" D1_DATABASE_NAME="$name" D1_REQUESTS_PER_WINDOW=1000000 \
-    BACKUP_PARALLELISM="${PARALLELISM:-4}" backup "backup from D1 (emulator, 50 ms)" "$ref" --source d1
+    BACKUP_PARALLELISM="${PARALLELISM:-4}" backup "backup from D1 (workerd, 50 ms)" "$ref" --source d1
   exec {EMU[1]}>&-
   read -r emu <&"${EMU[0]}" || true
   wait "$EMU_PID" 2>/dev/null || true
   local read_rows
   read_rows=$(awk '{print $4}' <<< "$emu")
-  say "$(printf '  %-34s %s, %.4f rows read per row' 'emulator saw' "$emu" "$(bc -l <<< "$read_rows / $rows_in_db")")"
+  say "$(printf '  %-34s %s, %.4f rows read per row' 'D1 saw' "$emu" "$(bc -l <<< "$read_rows / $rows_in_db")")"
 }
 
 say "bench/scale.sh on $(nproc) cores, java $java_opts, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
