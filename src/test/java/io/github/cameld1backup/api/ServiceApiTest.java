@@ -1,6 +1,7 @@
 package io.github.cameld1backup.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
@@ -8,6 +9,7 @@ import io.github.cameld1backup.testing.Service;
 import io.github.cameld1backup.testing.Service.Answer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,16 +41,11 @@ class ServiceApiTest {
         return Map.of("Authorization", "Bearer " + code);
     }
 
-    private static Answer awaitRun(Service service, String id) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            Answer status = service.call("GET", "/api/backup/runs/" + id, Map.of());
-            String state = status.json().path("state").asText();
-            if (state.equals("succeeded") || state.equals("failed")) {
-                return status;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + id + " did not finish");
+    private static Answer awaitRun(Service service, String id) {
+        return await("run " + id + " finishes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> service.call("GET", "/api/backup/runs/" + id, Map.of()),
+                        status -> status.json().path("state").asText().equals("succeeded")
+                                || status.json().path("state").asText().equals("failed"));
     }
 
     @Test
@@ -229,17 +226,16 @@ class ServiceApiTest {
         Map<String, String> s = settings(Fixtures.create("schema_zoo", tmp));
         s.put("backup.cron", "0/2 * * * * ?");
         try (Service service = new Service(s)) {
-            long deadline = System.currentTimeMillis() + 20_000;
-            long backups = 0;
-            while (System.currentTimeMillis() < deadline && backups < 2) {
-                Thread.sleep(200);
-                if (Files.isDirectory(tmp.resolve("backups"))) {
-                    try (Stream<Path> files = Files.list(tmp.resolve("backups"))) {
-                        backups = files.filter(p -> p.toString().endsWith(".sql.gz")).count();
-                    }
-                }
-            }
-            assertThat(backups).isGreaterThanOrEqualTo(2);
+            Path backups = tmp.resolve("backups");
+            await("two scheduled backups").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        if (!Files.isDirectory(backups)) {
+                            return 0L;
+                        }
+                        try (Stream<Path> files = Files.list(backups)) {
+                            return files.filter(p -> p.toString().endsWith(".sql.gz")).count();
+                        }
+                    }, count -> count >= 2);
         }
     }
 }

@@ -1,10 +1,13 @@
 package io.github.cameld1backup.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.github.cameld1backup.BackupSettings;
 import io.github.cameld1backup.store.R2ClientFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -42,13 +45,8 @@ public final class S3ProxyServer implements AutoCloseable {
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .build();
         proxy.start();
-        long until = System.nanoTime() + 60_000_000_000L;
-        while (!proxy.getState().equals("STARTED")) {
-            if (System.nanoTime() > until) {
-                throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
-            }
-            Thread.sleep(10);
-        }
+        await("S3Proxy starts").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+                .until(() -> proxy.getState().equals("STARTED"));
         client = R2ClientFactory.create(new BackupSettings.R2Settings(ACCESS_KEY, SECRET_KEY, endpoint(), "auto"));
     }
 

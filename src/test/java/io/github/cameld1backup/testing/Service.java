@@ -1,5 +1,7 @@
 package io.github.cameld1backup.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupApplication;
@@ -56,10 +58,10 @@ public final class Service implements AutoCloseable {
     }
 
     /** A code never used before: waits for the next time step when the current one was spent. */
-    public synchronized String freshCode() throws InterruptedException {
-        while (totp.currentStep() <= lastStep) {
-            Thread.sleep(50);
-        }
+    public synchronized String freshCode() {
+        long spent = lastStep;
+        await().atMost(Duration.ofSeconds(STEP_SECONDS * 2L)).pollInterval(Duration.ofMillis(50))
+                .until(() -> totp.currentStep() > spent);
         lastStep = totp.currentStep();
         return totp.codeAt(lastStep);
     }
@@ -74,16 +76,11 @@ public final class Service implements AutoCloseable {
     }
 
     /** Polls a run's status until it has ended; its last status (state succeeded or failed). */
-    public JsonNode awaitRun(String id) throws IOException, InterruptedException {
-        for (int i = 0; i < 1200; i++) {
-            JsonNode status = call("GET", "/api/backup/runs/" + id, Map.of()).json();
-            String state = status.path("state").asText();
-            if (state.equals("succeeded") || state.equals("failed")) {
-                return status;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + id + " did not finish within a minute");
+    public JsonNode awaitRun(String id) {
+        return await("run " + id + " finishes").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                .until(() -> call("GET", "/api/backup/runs/" + id, Map.of()).json(),
+                        status -> status.path("state").asText().equals("succeeded")
+                                || status.path("state").asText().equals("failed"));
     }
 
     public Answer call(String method, String path, Map<String, String> headers) throws IOException, InterruptedException {
