@@ -2,6 +2,7 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.cameld1backup.cli.BackupCli;
@@ -18,10 +19,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,11 +163,8 @@ class MultiDatabaseTest {
         // alpha fires every second; beta only when asked.
         settings.put("database.alpha.backup.cron", "0/1 * * * * ?");
         try (Service service = new Service(settings)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (backups(tmp.resolve("backups"), "alpha-").isEmpty()) {
-                assertThat(System.nanoTime()).as("alpha's schedule fires").isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            await("alpha's schedule fires").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !backups(tmp.resolve("backups"), "alpha-").isEmpty());
 
             Service.Answer unnamed = service.call("POST", "/api/backup", bearer(service.freshCode()));
             assertThat(unnamed.status()).isEqualTo(400);

@@ -1,6 +1,7 @@
 package io.github.cameld1backup.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,18 +56,14 @@ class ServiceLifecycleTest {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = "http://127.0.0.1:" + port;
             ObjectMapper json = new ObjectMapper();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (true) {
-                try {
-                    if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (java.io.IOException notYet) {
-                    // not listening yet
-                }
-                assertThat(System.nanoTime()).as(Files.readString(tmp.resolve("service.log"))).isLessThan(deadline);
-                Thread.sleep(100);
+            try {
+                await("the service answers /health").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptionsInstanceOf(java.io.IOException.class) // not listening yet
+                        .failFast("the service exited", () -> !service.isAlive())
+                        .until(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            } catch (ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+                throw new AssertionError(e.getMessage() + "\n" + Files.readString(tmp.resolve("service.log")), e);
             }
             Totp totp = new Totp(Totp.decodeSecret(Service.SECRET), "SHA1", 6, Duration.ofSeconds(30), Clock.systemUTC());
             HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create(base + "/api/backup"))
@@ -73,16 +71,12 @@ class ServiceLifecycleTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
             String id = json.readTree(started.body()).path("id").asText();
-            while (true) {
+            await("the run is under way").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> {
                 JsonNode status = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/backup/runs/" + id))
                         .build(), HttpResponse.BodyHandlers.ofString()).body());
-                if (status.path("state").asText().equals("running") && status.path("rows").asLong() > 0) {
-                    break;
-                }
                 assertThat(status.path("state").asText()).as("the run must still be going").isIn("queued", "running");
-                assertThat(System.nanoTime()).isLessThan(deadline + TimeUnit.MINUTES.toNanos(1));
-                Thread.sleep(20);
-            }
+                return status.path("state").asText().equals("running") && status.path("rows").asLong() > 0;
+            });
 
             service.destroy(); // SIGTERM, mid-run
             assertThat(service.waitFor(3, TimeUnit.MINUTES)).isTrue();
