@@ -2,6 +2,7 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.format.AesGcmDataFormat;
@@ -17,15 +18,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -241,15 +245,18 @@ class R2StoreTest {
         settings.put("backup.upload.retry.delay", "1500");
         Thread unblock = new Thread(() -> {
             try {
-                long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-                while (!Files.isDirectory(work) || Files.list(work).noneMatch(p -> p.toString().endsWith(".gz"))) {
-                    if (System.nanoTime() > until) {
-                        return; // the test fails on its own assertions
-                    }
-                    Thread.sleep(5);
-                }
-                Thread.sleep(500); // past the first attempt, before the retry
+                // The staged file appears once the dump is done; the first upload attempt follows at once.
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(5))
+                        .ignoreExceptions() // the work folder is not there yet
+                        .until(() -> {
+                            try (Stream<Path> files = Files.list(work)) {
+                                return files.anyMatch(p -> p.toString().endsWith(".gz"));
+                            }
+                        });
+                Thread.sleep(500); // a deliberate delay: past the first attempt, before the retry (1.5 s later)
                 Files.delete(target);
+            } catch (ConditionTimeoutException e) {
+                // the test fails on its own assertions
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -283,9 +290,12 @@ class R2StoreTest {
         env.put("BACKUP_UPLOAD_PART_SIZE", String.valueOf(5 * 1024 * 1024));
         env.put("BACKUP_WORK_DIR", tmp.resolve("child-work").toString());
         Process child = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (s3.multipartUploadsInProgress("killed") == 0 && child.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(2);
+        try {
+            // Polled often: the child must be killed while its upload is still going.
+            await().atMost(Duration.ofMinutes(2)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                    .until(() -> s3.multipartUploadsInProgress("killed") > 0 || !child.isAlive());
+        } catch (ConditionTimeoutException e) {
+            // the assertions below say what happened
         }
         boolean killed = child.isAlive();
         child.destroyForcibly().waitFor();
