@@ -45,8 +45,7 @@ class PruneTest {
         settings.put("retention.keep.weekly", "0");
         settings.put("retention.keep.monthly", "0");
         for (int i = 0; i < 4; i++) {
-            Backups.run(settings, target);
-            Thread.sleep(1100);
+            Backups.awaitNextName(Backups.run(settings, target));
         }
         Backups.run(Backups.sqlite(other), target); // another database's backup in the same folder
         Files.writeString(target.resolve("notes.txt"), "not a backup");
@@ -93,8 +92,7 @@ class PruneTest {
             settings.put("retention.min.age", "PT0S");
             settings.put("retention.enabled", "true");
             s3.client().putObject(b -> b.bucket("keep").key("other/x-20200101T000000Z.sql"), RequestBody.fromString("x"));
-            Backups.run(settings, tmp.resolve("unused"));
-            Thread.sleep(1100);
+            Backups.awaitNextName(Backups.run(settings, tmp.resolve("unused")));
             BackupResult second = Backups.run(settings, tmp.resolve("unused")); // prunes after itself
             String key = "p/" + Path.of(second.location()).getFileName();
             assertThat(s3.keys("keep")).containsExactlyInAnyOrder(key, key + Manifest.SUFFIX, "other/x-20200101T000000Z.sql");

@@ -217,7 +217,7 @@ class R2StoreTest {
         settings.put("backup.target", "r2:listing");
         settings.put("backup.prefix", "p/");
         BackupResult first = Backups.run(settings, tmp.resolve("unused"));
-        Thread.sleep(1100); // names carry the second
+        Backups.awaitNextName(first); // names carry the second
         BackupResult second = Backups.run(settings, tmp.resolve("unused"));
 
         Map<String, String> listSettings = new HashMap<>(settings);

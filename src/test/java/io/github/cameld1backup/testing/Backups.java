@@ -1,10 +1,20 @@
 package io.github.cameld1backup.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.BackupResult;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs real backups through the project's routes, as the command line does. */
 public final class Backups {
@@ -46,5 +56,22 @@ public final class Backups {
         try (BackupApplication app = BackupApplication.start(all)) {
             return app.backup();
         }
+    }
+
+    private static final Pattern NAME_TIME = Pattern.compile("-(\\d{8}T\\d{6}Z)\\.");
+
+    /**
+     * Backup names carry the UTC second they were taken in: waits until the clock is past the second in
+     * {@code result}'s name, so the next backup gets another name (no wait when that second is over).
+     */
+    public static void awaitNextName(BackupResult result) {
+        Matcher m = NAME_TIME.matcher(Path.of(result.location()).getFileName().toString());
+        if (!m.find()) {
+            throw new IllegalArgumentException("no time in the name of " + result.location());
+        }
+        Instant named = LocalDateTime.parse(m.group(1), DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"))
+                .toInstant(ZoneOffset.UTC);
+        await("the clock leaves " + named).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> Instant.now().truncatedTo(ChronoUnit.SECONDS).isAfter(named));
     }
 }
