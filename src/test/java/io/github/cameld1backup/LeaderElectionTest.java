@@ -1,6 +1,7 @@
 package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.cli.BackupCli;
@@ -10,16 +11,19 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +81,19 @@ class LeaderElectionTest {
         return all.toString();
     }
 
+    /**
+     * Polls the replicas' logs until {@code found} answers something; past the deadline the test fails
+     * with every replica's log.
+     */
+    private <T> T awaitReplicas(String what, long deadline, long pollMillis, Callable<T> found) throws IOException {
+        try {
+            return await(what).atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                    .pollInterval(Duration.ofMillis(pollMillis)).until(found, java.util.Objects::nonNull);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
     @Test
     void onlyTheLeaderBacksUpAndAKilledLeadersRunIsTakenOverNotLostOrDoubled() throws Exception {
         Path db = Fixtures.manyRows(tmp, "big", 150_000);
@@ -87,44 +104,33 @@ class LeaderElectionTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
 
         // Wait for a run in progress; its id in the lock file names the leader's run.
-        String cutOff;
-        int leader;
-        while (true) {
+        Object[] running = awaitReplicas("a run in progress", deadline, 50, () -> {
             String id = Files.exists(lock) ? Files.readString(lock).trim() : "";
-            int holder = -1;
             for (int n = 0; n < replicas.size() && !id.isEmpty(); n++) {
                 if (read(n).contains("Backup " + id + " of")) {
-                    holder = n;
+                    return new Object[] {id, n};
                 }
             }
-            if (holder >= 0) {
-                cutOff = id;
-                leader = holder;
-                break;
-            }
-            assertThat(System.nanoTime()).as(logs()).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+            return null;
+        });
+        String cutOff = (String) running[0];
+        int leader = (Integer) running[1];
         replicas.get(leader).destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL, mid-run
 
         // Another replica takes over, runs the cut-off backup again, then keeps the schedule. The run that
         // covers it is its catch-up, or its schedule's first run when that fires first and takes the lock.
-        int successor = -1;
-        while (successor < 0) {
+        int successor = awaitReplicas("another replica takes the cut-off run over", deadline, 100, () -> {
             for (int n = 0; n < replicas.size(); n++) {
                 String log = read(n);
                 if (n != leader && (log.contains("Run " + cutOff + " of * was cut off")
                         || log.contains("Run " + cutOff + " of the database was cut off"))) {
-                    successor = n;
+                    return n;
                 }
             }
-            assertThat(System.nanoTime()).as(logs()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        while (started(read(successor)).size() < 3) {
-            assertThat(System.nanoTime()).as(logs()).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+            return null;
+        });
+        awaitReplicas("the successor runs three backups", deadline, 100,
+                () -> started(read(successor)).size() >= 3 ? Boolean.TRUE : null);
         // SIGTERM: a running backup finishes first.
         for (int n = 0; n < replicas.size(); n++) {
             if (n != leader) {
