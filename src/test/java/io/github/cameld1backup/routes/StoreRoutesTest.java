@@ -19,6 +19,7 @@ import java.util.function.BiPredicate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the bucket holds afterwards is what users would see.
  */
 class StoreRoutesTest {
+
+    /**
+     * Every send to aws2-s3 passes this mock first, once: redeliveries repeat only the failed step (the
+     * refusal), so the attempts are counted in the test's own list.
+     */
+    static final String UPLOADS = "mock:s3-uploads";
 
     static S3ProxyServer s3;
 
@@ -73,6 +80,7 @@ class StoreRoutesTest {
                     .findFirst().orElseThrow();
             AdviceWith.adviceWith(context, store.getRouteId(), advice -> advice
                     .interceptSendToEndpoint("aws2-s3*")
+                    .to(UPLOADS)
                     .process(exchange -> {
                         String key = exchange.getMessage().getHeader(AWS2S3Constants.KEY, String.class);
                         attempts.add(key);
@@ -88,6 +96,10 @@ class StoreRoutesTest {
         }
     }
 
+    private static MockEndpoint uploads(BackupApplication app) {
+        return app.context().getEndpoint(UPLOADS, MockEndpoint.class);
+    }
+
     private static boolean manifest(String key) {
         return key.endsWith(Manifest.SUFFIX);
     }
@@ -97,10 +109,13 @@ class StoreRoutesTest {
         List<String> attempts = new CopyOnWriteArrayList<>();
         try (BackupApplication app = start(settings("object-fails"), attempts, (key, attempt) -> !manifest(key))) {
             NotifyBuilder failed = new NotifyBuilder(app.context()).from("direct:backup").whenFailed(1).create();
+            MockEndpoint uploads = uploads(app);
+            uploads.expectedMessageCount(1); // the object; never its manifest
 
             assertThatThrownBy(app::backup).hasMessageContaining("upload refused by the test");
 
             assertThat(failed.matches(30, TimeUnit.SECONDS)).isTrue();
+            uploads.assertIsSatisfied();
             // backup.upload.retries = 3: the first attempt and three redeliveries, and never a manifest
             assertThat(attempts).hasSize(4).noneMatch(StoreRoutesTest::manifest);
             assertThat(s3.keys("object-fails")).isEmpty();
@@ -128,12 +143,19 @@ class StoreRoutesTest {
         try (BackupApplication app = start(settings("fails-once"), attempts,
                 (key, attempt) -> !manifest(key) && attempt == 1)) {
             NotifyBuilder done = new NotifyBuilder(app.context()).from("direct:backup").whenCompleted(1).create();
+            MockEndpoint uploads = uploads(app);
+            uploads.expectedMessageCount(2);
 
             BackupResult result = app.backup();
 
             assertThat(done.matches(30, TimeUnit.SECONDS)).isTrue();
+            uploads.assertIsSatisfied();
             String name = Path.of(result.location()).getFileName().toString();
-            assertThat(attempts).containsExactly(name, name, name + Manifest.SUFFIX);
+            assertThat(uploads.getReceivedExchanges())
+                    .extracting(e -> e.getMessage().getHeader(AWS2S3Constants.KEY, String.class))
+                    .as("the object, then its manifest").containsExactly(name, name + Manifest.SUFFIX);
+            assertThat(attempts).as("the object's upload redelivered once").containsExactly(name, name,
+                    name + Manifest.SUFFIX);
             assertThat(s3.keys("fails-once")).containsExactlyInAnyOrder(name, name + Manifest.SUFFIX);
         }
     }
