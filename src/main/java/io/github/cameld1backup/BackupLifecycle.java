@@ -45,6 +45,11 @@ public class BackupLifecycle {
      * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.
      */
     public static final String REPORT = "backupReport";
+
+    /** Exchange properties naming what the store route writes next: name, content type and length. */
+    public static final String STORE_NAME = "storeName";
+    public static final String STORE_TYPE = "storeContentType";
+    public static final String STORE_LENGTH = "storeLength";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -129,12 +134,14 @@ public class BackupLifecycle {
         run.staged(staged, manifest);
     }
 
-    /** The stored object for one target: its name, type and metadata in the headers each store reads. */
-    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
-                              Exchange exchange) throws IOException {
+    /**
+     * The stored object for one target: the staged file in the body, its name, type and length in the
+     * properties the store route turns into file: or aws2-s3 headers, its metadata for R2.
+     */
+    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         m.setBody(run.staged().toFile());
-        name(m, target, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
+        name(exchange, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
         Manifest manifest = run.manifest();
         m.setHeader(AWS2S3Constants.METADATA, Map.of(
                 "database", run.databaseName(), "format", "sql", "compression", run.compression(),
@@ -143,20 +150,18 @@ public class BackupLifecycle {
     }
 
     /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
-    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
-                                Exchange exchange) throws IOException {
+    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
         byte[] json = JSON.writeValueAsBytes(run.manifest());
         Message m = exchange.getMessage();
         m.setBody(json);
         m.removeHeader(AWS2S3Constants.METADATA);
-        name(m, target, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
+        name(exchange, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
     }
 
-    private static void name(Message m, TargetSpec target, String name, String contentType, long length) {
-        m.setHeader(Exchange.FILE_NAME, name);
-        m.setHeader(AWS2S3Constants.KEY, target.prefix() + name);
-        m.setHeader(AWS2S3Constants.CONTENT_TYPE, contentType);
-        m.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
+    private static void name(Exchange exchange, String name, String contentType, long length) {
+        exchange.setProperty(STORE_NAME, name);
+        exchange.setProperty(STORE_TYPE, contentType);
+        exchange.setProperty(STORE_LENGTH, length);
     }
 
     public void targetStored(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target) {
