@@ -51,9 +51,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("databases", databases);
         RunRegistry runs = new RunRegistry(settings.clusterFolder().orElse(null));
         registry.bind("runRegistry", runs);
-        registry.bind("backupLifecycle", new BackupLifecycle(runs,
-                () -> context.getRegistry().lookupByNameAndType("auditLog", AuditLog.class),
-                () -> context.getRegistry().lookupByNameAndType("alerts", Alerts.class)));
+        registry.bind("backupLifecycle", new BackupLifecycle(runs));
         registry.bind("schemaDiscovery", new SchemaDiscovery());
         BackupProgress progress = new BackupProgress(templates, Clock.systemUTC(),
                 Duration.parse(properties.resolveProperty("backup.progress.interval").orElse("PT10S")));
@@ -61,6 +59,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("sqlDump", new SqlDump(progress));
         if (enabled(properties, "camel.metrics.enabled") || enabled(properties, BackupApplication.API)) {
             BackupMetrics.bind(registry); // served on /metrics; one-shot commands have nobody to read them
+        } else {
+            registry.bind(BackupMetrics.BEAN, BackupMetrics.none()); // the backup route's reporting step counts nothing
         }
         registry.bind("dumpThreads", context.getExecutorServiceManager().newFixedThreadPool(this, "dump-table",
                 settings.parallelism()));
@@ -88,7 +88,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("partialCopies", new io.github.cameld1backup.store.PartialCopies(s3));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
-        registry.bind("alerts", new Alerts(templates, properties.resolveProperty("alert.webhook.url").orElse(""),
+        registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
                 properties.resolveProperty("alert.format").orElse(""),
                 Boolean.parseBoolean(properties.resolveProperty("alert.on.success").orElse("false"))));
         ApiResponses responses = new ApiResponses(audit);

@@ -40,19 +40,23 @@ public class BackupLifecycle {
     public static final String TARGET = "backupTarget";
     /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
     public static final String D1_DATABASE = "d1DatabaseId";
+    /**
+     * The details of a run that ended, for the reporting steps of routes/backup.camel.yaml and
+     * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.
+     */
+    public static final String REPORT = "backupReport";
+
+    /** Exchange properties naming what the store route writes next: name, content type and length. */
+    public static final String STORE_NAME = "storeName";
+    public static final String STORE_TYPE = "storeContentType";
+    public static final String STORE_LENGTH = "storeLength";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final RunRegistry registry;
-    private final java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit;
-    private final java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alertsLookup;
 
-    public BackupLifecycle(RunRegistry registry,
-                           java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit,
-                           java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alerts) {
+    public BackupLifecycle(RunRegistry registry) {
         this.registry = registry;
-        this.audit = audit;
-        this.alertsLookup = alerts;
     }
 
     /**
@@ -130,12 +134,14 @@ public class BackupLifecycle {
         run.staged(staged, manifest);
     }
 
-    /** The stored object for one target: its name, type and metadata in the headers each store reads. */
-    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
-                              Exchange exchange) throws IOException {
+    /**
+     * The stored object for one target: the staged file in the body, its name, type and length in the
+     * properties the store route turns into file: or aws2-s3 headers, its metadata for R2.
+     */
+    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         m.setBody(run.staged().toFile());
-        name(m, target, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
+        name(exchange, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
         Manifest manifest = run.manifest();
         m.setHeader(AWS2S3Constants.METADATA, Map.of(
                 "database", run.databaseName(), "format", "sql", "compression", run.compression(),
@@ -144,20 +150,18 @@ public class BackupLifecycle {
     }
 
     /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
-    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
-                                Exchange exchange) throws IOException {
+    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
         byte[] json = JSON.writeValueAsBytes(run.manifest());
         Message m = exchange.getMessage();
         m.setBody(json);
         m.removeHeader(AWS2S3Constants.METADATA);
-        name(m, target, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
+        name(exchange, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
     }
 
-    private static void name(Message m, TargetSpec target, String name, String contentType, long length) {
-        m.setHeader(Exchange.FILE_NAME, name);
-        m.setHeader(AWS2S3Constants.KEY, target.prefix() + name);
-        m.setHeader(AWS2S3Constants.CONTENT_TYPE, contentType);
-        m.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
+    private static void name(Exchange exchange, String name, String contentType, long length) {
+        exchange.setProperty(STORE_NAME, name);
+        exchange.setProperty(STORE_TYPE, contentType);
+        exchange.setProperty(STORE_LENGTH, length);
     }
 
     public void targetStored(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target) {
@@ -186,14 +190,16 @@ public class BackupLifecycle {
                 run.tablesDone(), run.rows(), run.writer().bytes(), run.manifest().storedBytes(), run.requests(),
                 Duration.between(run.startedAt(), Instant.now()));
         deleteScratch(run);
-        registry.finished(run.id(), result, null);
-        audit.get().record("backup", "succeeded", Map.of("run", run.id(), "database", run.databaseName(),
+        exchange.setProperty(REPORT, Map.of("run", run.id(), "database", run.databaseName(),
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
-        alerts().backupSucceeded(run.databaseName(), run.id(), result.summary());
-        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).succeeded(run, result);
         LOG.info(result.summary());
         return result;
+    }
+
+    /** The run's status for whoever polls it, set after the run was reported (audited, counted). */
+    public void statusSucceeded(@ExchangeProperty(RUN) BackupRun run, @Body BackupResult result) {
+        registry.finished(run.id(), result, null);
     }
 
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
@@ -205,6 +211,7 @@ public class BackupLifecycle {
             if (run.failure() != null) {
                 exchange.setProperty(Exchange.EXCEPTION_CAUGHT, run.failure());
             }
+            exchange.removeProperty(REPORT);
             return;
         }
         // The first failure may come from one table of several being read side by side (Camel hands the
@@ -221,11 +228,6 @@ public class BackupLifecycle {
                 // the spool is deleted below either way
             }
             deleteScratch(run);
-            registry.finished(run.id(), null, cause == null ? "unknown error" : Failures.message(cause));
-        } else if (exchange.getMessage().getHeader(RunRegistry.RUN_ID) != null) {
-            // A claimed run that failed before it began (a bad source): its status gives the reason too.
-            registry.finished(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), null,
-                    cause == null ? "unknown error" : Failures.message(cause));
         }
         Map<String, Object> details = new java.util.LinkedHashMap<>();
         if (run != null) {
@@ -235,15 +237,20 @@ public class BackupLifecycle {
             details.put("durationMs", Duration.between(run.startedAt(), Instant.now()).toMillis());
         }
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
-        audit.get().record("backup", "failed", details);
-        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).failed(run);
-        alerts().backupFailed(run == null ? null : run.databaseName(), run == null ? null : run.id(),
-                String.valueOf(details.get("error")));
+        exchange.setProperty(REPORT, details);
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
     }
 
-    private io.github.cameld1backup.audit.Alerts alerts() {
-        return alertsLookup.get();
+    /**
+     * The failed run's status for whoever polls it, set after the failure was reported; a claimed run
+     * that failed before it began (a bad source) gets its reason too.
+     */
+    public void statusFailed(@ExchangeProperty(REPORT) Map<String, Object> report, Exchange exchange) {
+        BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+        String id = run != null ? run.id() : exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class);
+        if (id != null) {
+            registry.finished(id, null, String.valueOf(report.get("error")));
+        }
     }
 
     /** A name no file target holds yet: "_2" sorts after the plain name ("-2" would sort before it). */

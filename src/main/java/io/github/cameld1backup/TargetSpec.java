@@ -2,22 +2,20 @@ package io.github.cameld1backup;
 
 /**
  * Where a backup is stored: {@code file} (a folder) or {@code r2} (a bucket, through aws2-s3 with
- * the project's S3 client). {@code uri} is the Camel endpoint the store route sends to.
+ * the project's S3 client). The store route (routes/backup.camel.yaml) builds the file: or aws2-s3:
+ * endpoint from these fields; {@code partSize} is the multipart part size of an R2 target (0 for a folder).
  */
-public record TargetSpec(String kind, String location, String prefix, String uri) {
+public record TargetSpec(String kind, String location, String prefix, long partSize) {
 
     public static final String FILE = "file";
     public static final String R2 = "r2";
 
     public static TargetSpec file(java.nio.file.Path dir) {
-        return new TargetSpec(FILE, dir.toString(), "", "file:" + dir + "?fileExist=Fail&tempPrefix=.partial-");
+        return new TargetSpec(FILE, dir.toString(), "", 0);
     }
 
     public static TargetSpec r2(String bucket, String prefix, long partSize) {
-        // Multipart in equal parts for large objects (R2's rule); the bucket is checked when the
-        // endpoint first starts, inside a run, so an unreachable bucket fails that run only.
-        return new TargetSpec(R2, bucket, prefix, "aws2-s3://" + bucket + "?amazonS3Client=#r2Client"
-                + "&multiPartUpload=true&partSize=" + partSize + "&autoCreateBucket=false");
+        return new TargetSpec(R2, bucket, prefix, partSize);
     }
 
     public String describe() {

@@ -1,30 +1,29 @@
 package io.github.cameld1backup.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.BackupLifecycle;
+import io.github.cameld1backup.BackupResult;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
-import org.apache.camel.ProducerTemplate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 
 /**
- * Bean that tells a webhook when a backup fails (and, if asked, when it succeeds): a generic JSON
- * payload, or Slack's {@code {"text": ...}}. Sent through {@code direct:alert}, which retries and
- * swallows its own failure: a broken webhook never fails a backup.
+ * Bean that words the alert a webhook gets when a backup fails (and, if asked, when it succeeds): a
+ * generic JSON payload, or Slack's {@code {"text": ...}}. The backup route taps its reports off to
+ * routes/alerts.camel.yaml (wireTap), whose direct:alert posts them, retries and swallows its own
+ * failure: a slow or broken webhook never holds up or fails a backup.
  */
 public class Alerts {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Alerts.class);
     private final ObjectMapper json = new ObjectMapper();
-    private final Supplier<ProducerTemplate> templates;
     private final String url;
     private final String format;
     private final boolean onSuccess;
 
-    public Alerts(Supplier<ProducerTemplate> templates, String url, String format, boolean onSuccess) {
-        this.templates = templates;
+    public Alerts(String url, String format, boolean onSuccess) {
         this.url = url == null ? "" : url.trim();
         this.format = format == null || format.isBlank() ? (this.url.contains("hooks.slack.com") ? "slack" : "json") : format;
         this.onSuccess = onSuccess;
@@ -36,14 +35,23 @@ public class Alerts {
         }
     }
 
-    public void backupFailed(String database, String run, String error) {
-        send("backup.failed", "Backup of " + database + " FAILED: " + error, details(database, run, "error", error));
+    /** The webhook's URL (it may carry a token, so it goes in a header, never in an endpoint URI). */
+    public String url() {
+        return url;
     }
 
-    public void backupSucceeded(String database, String run, String summary) {
-        if (onSuccess) {
-            send("backup.succeeded", summary, details(database, run, "summary", summary));
-        }
+    /** The alert for a failed backup (the report BackupLifecycle.failed made), or null without a webhook. */
+    public String failed(@ExchangeProperty(BackupLifecycle.REPORT) Map<String, Object> report) throws IOException {
+        String database = (String) report.get("database");
+        String error = String.valueOf(report.get("error"));
+        return payload("backup.failed", "Backup of " + database + " FAILED: " + error,
+                details(database, (String) report.get("run"), "error", error));
+    }
+
+    /** The alert for a backup that succeeded, or null without a webhook or unless alert.on.success. */
+    public String succeeded(@Body BackupResult result) throws IOException {
+        return onSuccess ? payload("backup.succeeded", result.summary(),
+                details(result.database(), result.runId(), "summary", result.summary())) : null;
     }
 
     private static Map<String, Object> details(String database, String run, String key, String value) {
@@ -54,9 +62,9 @@ public class Alerts {
         return d;
     }
 
-    private void send(String event, String text, Map<String, Object> details) {
+    private String payload(String event, String text, Map<String, Object> details) throws IOException {
         if (url.isEmpty()) {
-            return;
+            return null;
         }
         Map<String, Object> payload = new LinkedHashMap<>();
         if (format.equals("slack")) {
@@ -66,10 +74,6 @@ public class Alerts {
             payload.put("time", Instant.now().toString());
             payload.putAll(details);
         }
-        try {
-            templates.get().sendBodyAndHeader("direct:alert", json.writeValueAsString(payload), "AlertUrl", url);
-        } catch (Exception e) {
-            LOG.error("Could not send the {} alert: {}", event, e.getMessage()); // never fails the backup
-        }
+        return json.writeValueAsString(payload);
     }
 }

@@ -14,8 +14,10 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.spi.Registry;
 
@@ -82,6 +84,21 @@ public class BackupMetrics {
     public static BackupMetrics of(CamelContext context) {
         BackupMetrics metrics = context.getRegistry().lookupByNameAndType(BEAN, BackupMetrics.class);
         return metrics != null ? metrics : NONE;
+    }
+
+    /** The bean that counts nothing, bound where no metrics are served so the backup route's steps need no test. */
+    public static BackupMetrics none() {
+        return NONE;
+    }
+
+    /** The backup route's reporting step: a run succeeded, its result in the body. */
+    public void backupSucceeded(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run, @Body BackupResult result) {
+        succeeded(run, result);
+    }
+
+    /** The failure route's reporting step: a run failed (the run is absent when it failed before it started). */
+    public void backupFailed(Exchange exchange) {
+        failed(exchange.getProperty(BackupLifecycle.RUN, BackupRun.class));
     }
 
     public MeterRegistry registry() {
