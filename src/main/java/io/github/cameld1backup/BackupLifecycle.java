@@ -2,9 +2,16 @@ package io.github.cameld1backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.cameld1backup.audit.Alerts;
+import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.dump.DumpEncoding;
+import io.github.cameld1backup.dump.SqlDump;
 import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.dump.TableParts;
+import io.github.cameld1backup.metrics.BackupMetrics;
 import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.store.Manifest;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,8 +25,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -44,12 +53,12 @@ public class BackupLifecycle {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final RunRegistry registry;
-    private final java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit;
-    private final java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alertsLookup;
+    private final Supplier<AuditLog> audit;
+    private final Supplier<Alerts> alertsLookup;
 
     public BackupLifecycle(RunRegistry registry,
-                           java.util.function.Supplier<io.github.cameld1backup.audit.AuditLog> audit,
-                           java.util.function.Supplier<io.github.cameld1backup.audit.Alerts> alerts) {
+                           Supplier<AuditLog> audit,
+                           Supplier<Alerts> alerts) {
         this.registry = registry;
         this.audit = audit;
         this.alertsLookup = alerts;
@@ -69,7 +78,7 @@ public class BackupLifecycle {
         OutputStream out;
         try {
             out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
-                    io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings);
+                    DumpEncoding.class).open(exchange, spool, settings);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(spool); // the run does not exist yet, so failed() cannot remove it
             throw e;
@@ -101,14 +110,14 @@ public class BackupLifecycle {
         run.objectName(uniqueName(run));
         Path named = run.encodedFile();
         // The spool, or the file dumpEncoding encoded it into: staged where it is.
-        Path staged = body instanceof java.io.File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
+        Path staged = body instanceof File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
                 ? f.toPath()
                 : named;
         staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
                 exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
-            if (body instanceof java.io.File f && staged.equals(f.toPath())) {
+            if (body instanceof File f && staged.equals(f.toPath())) {
                 in.transferTo(OutputStream.nullOutputStream());
             } else {
                 Files.copy(in, staged);
@@ -191,7 +200,7 @@ public class BackupLifecycle {
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
         alerts().backupSucceeded(run.databaseName(), run.id(), result.summary());
-        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).succeeded(run, result);
+        BackupMetrics.of(exchange.getContext()).succeeded(run, result);
         LOG.info(result.summary());
         return result;
     }
@@ -209,8 +218,8 @@ public class BackupLifecycle {
         }
         // The first failure may come from one table of several being read side by side (Camel hands the
         // run's own exchange no second turn here): no further table starts, none leaves a part behind.
-        io.github.cameld1backup.dump.TableParts parts = exchange.getProperty(io.github.cameld1backup.dump.SqlDump.PARTS,
-                io.github.cameld1backup.dump.TableParts.class);
+        TableParts parts = exchange.getProperty(SqlDump.PARTS,
+                TableParts.class);
         if (parts != null) {
             parts.discard(cause);
         }
@@ -227,7 +236,7 @@ public class BackupLifecycle {
             registry.finished(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), null,
                     cause == null ? "unknown error" : Failures.message(cause));
         }
-        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
         if (run != null) {
             details.put("run", run.id());
             details.put("database", run.databaseName());
@@ -236,13 +245,13 @@ public class BackupLifecycle {
         }
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.get().record("backup", "failed", details);
-        io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).failed(run);
+        BackupMetrics.of(exchange.getContext()).failed(run);
         alerts().backupFailed(run == null ? null : run.databaseName(), run == null ? null : run.id(),
                 String.valueOf(details.get("error")));
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
     }
 
-    private io.github.cameld1backup.audit.Alerts alerts() {
+    private Alerts alerts() {
         return alertsLookup.get();
     }
 

@@ -1,6 +1,7 @@
 package io.github.cameld1backup;
 
 import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.store.Manifest;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The state of one backup as it passes through the routes (exchange property {@code backupRun}). */
 public final class BackupRun {
@@ -29,15 +31,15 @@ public final class BackupRun {
     private final Map<String, String> failed = new LinkedHashMap<>();
     private String databaseName;
     private Schema schema;
-    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
     private int tablesDone;
     private String objectName;
     private Path staged;
     private Manifest manifest;
-    private io.github.cameld1backup.restore.Verifier.Report verification;
+    private Verifier.Report verification;
     private String mode = "paged";
     private Manifest.TimeTravel timeTravel;
-    private java.util.List<String> inexact;
+    private List<String> inexact;
 
     BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
@@ -197,11 +199,11 @@ public final class BackupRun {
         return objectName != null ? objectName : baseName() + extension();
     }
 
-    public void verification(io.github.cameld1backup.restore.Verifier.Report report) {
+    public void verification(Verifier.Report report) {
         this.verification = report;
     }
 
-    public io.github.cameld1backup.restore.Verifier.Report verification() {
+    public Verifier.Report verification() {
         return verification;
     }
 
@@ -218,12 +220,12 @@ public final class BackupRun {
      * Exported backups: what D1's export could not carry exactly (empty: exact); null for paged
      * backups, which read every value with quote(). Goes into the manifest as {@code exact}/{@code inexact}.
      */
-    public java.util.List<String> inexact() {
+    public List<String> inexact() {
         return inexact;
     }
 
-    public void inexact(java.util.List<String> reasons) {
-        this.inexact = reasons == null ? null : java.util.List.copyOf(reasons);
+    public void inexact(List<String> reasons) {
+        this.inexact = reasons == null ? null : List.copyOf(reasons);
     }
 
     /** D1's Time Travel bookmarks around the run (see {@link io.github.cameld1backup.export.TimeTravelBookmarks}). */

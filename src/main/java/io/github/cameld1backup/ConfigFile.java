@@ -2,6 +2,7 @@ package io.github.cameld1backup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ final class ConfigFile {
             }
             Properties properties = new Properties();
             try (InputStream in = Files.newInputStream(file)) {
-                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                properties.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             }
             Map<String, String> out = new LinkedHashMap<>();
             properties.stringPropertyNames().forEach(k -> out.put(k, properties.getProperty(k)));

@@ -1,12 +1,15 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.api.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Handler;
+import org.apache.camel.Header;
 
 /**
  * Bean that knows the databases of this deployment: those named in {@code backup.databases}, each
@@ -81,7 +84,7 @@ public class Databases {
      * Route step of the route templates (routes/templates.camel.yaml): settings from the template's
      * parameters, given as {@code key=value} lines (blank values unset), over the deployment-wide ones.
      */
-    public void selectTemplated(@org.apache.camel.ExchangeProperty("templateSettings") String lines, Exchange exchange) {
+    public void selectTemplated(@ExchangeProperty("templateSettings") String lines, Exchange exchange) {
         Map<String, String> own = new LinkedHashMap<>();
         for (String line : lines.split("\\R")) {
             int eq = line.indexOf('=');
@@ -98,15 +101,15 @@ public class Databases {
      * header {@value #HEADER} and its settings into {@value #SETTINGS}; 404 for an unknown name. With
      * {@code required}, a deployment of several databases must be told which (400).
      */
-    public void selectRequested(@org.apache.camel.Header("database") String name, boolean required, Exchange exchange) {
+    public void selectRequested(@Header("database") String name, boolean required, Exchange exchange) {
         if (required && (name == null || name.isBlank()) && configured.size() > 1) {
-            throw new io.github.cameld1backup.api.ApiException(400, "name the database: ?database=NAME",
+            throw new ApiException(400, "name the database: ?database=NAME",
                     Map.of("databases", names()), 0);
         }
         try {
             exchange.setProperty(SETTINGS, settings(name));
         } catch (UnknownDatabaseException e) {
-            throw new io.github.cameld1backup.api.ApiException(404, "no such database", Map.of("databases", names()), 0);
+            throw new ApiException(404, "no such database", Map.of("databases", names()), 0);
         }
         exchange.getMessage().setHeader(HEADER, name == null || name.isBlank() ? null : name);
     }

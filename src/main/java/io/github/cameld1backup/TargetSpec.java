@@ -1,5 +1,8 @@
 package io.github.cameld1backup;
 
+import java.io.File;
+import java.nio.file.Path;
+
 /**
  * Where a backup is stored: {@code file} (a folder) or {@code r2} (a bucket, through aws2-s3 with
  * the project's S3 client). {@code uri} is the Camel endpoint the store route sends to.
@@ -9,7 +12,7 @@ public record TargetSpec(String kind, String location, String prefix, String uri
     public static final String FILE = "file";
     public static final String R2 = "r2";
 
-    public static TargetSpec file(java.nio.file.Path dir) {
+    public static TargetSpec file(Path dir) {
         return new TargetSpec(FILE, dir.toString(), "", "file:" + dir + "?fileExist=Fail&tempPrefix=.partial-");
     }
 
@@ -26,6 +29,6 @@ public record TargetSpec(String kind, String location, String prefix, String uri
 
     /** Where an object of this name ends up, as users would write it. */
     public String locationOf(String name) {
-        return kind.equals(FILE) ? location + java.io.File.separator + name : "r2://" + location + "/" + prefix + name;
+        return kind.equals(FILE) ? location + File.separator + name : "r2://" + location + "/" + prefix + name;
     }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.store.Manifest;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Client;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.DumpRules;

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.api;
 
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ public class ApiGuard {
 
     static String clientAddress(Exchange exchange) {
         Object address = exchange.getMessage().getHeader("CamelVertxPlatformHttpRemoteAddress");
-        if (address instanceof io.vertx.core.net.SocketAddress socket && socket.hostAddress() != null) {
+        if (address instanceof SocketAddress socket && socket.hostAddress() != null) {
             return socket.hostAddress();
         }
         return address == null ? "unknown" : address.toString();

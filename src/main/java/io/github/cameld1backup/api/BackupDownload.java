@@ -1,6 +1,7 @@
 package io.github.cameld1backup.api;
 
 import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.Databases;
 import io.github.cameld1backup.TargetSpec;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
@@ -39,7 +40,7 @@ public class BackupDownload {
 
     /** Streams a backup of the first target of the database the request names. */
     public void stream(@Header("name") String name,
-                       @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS) BackupSettings settings,
+                       @ExchangeProperty(Databases.SETTINGS) BackupSettings settings,
                        Exchange exchange) throws IOException {
         validateName(name);
         TargetSpec target = settings.primaryTarget();

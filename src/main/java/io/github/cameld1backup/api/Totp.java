@@ -1,6 +1,7 @@
 package io.github.cameld1backup.api;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -90,11 +91,11 @@ public final class Totp {
      * constant time, so timing says nothing about how close a guess was.
      */
     public OptionalLong match(String code) {
-        byte[] given = code.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] given = code.getBytes(StandardCharsets.US_ASCII);
         long now = currentStep();
         long found = Long.MIN_VALUE;
         for (long step = now - 1; step <= now + 1; step++) {
-            boolean equal = MessageDigest.isEqual(given, codeAt(step).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            boolean equal = MessageDigest.isEqual(given, codeAt(step).getBytes(StandardCharsets.US_ASCII));
             if (equal && found == Long.MIN_VALUE) {
                 found = step;
             }

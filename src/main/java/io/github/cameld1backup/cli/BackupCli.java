@@ -6,10 +6,12 @@ import io.github.cameld1backup.Failures;
 import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.store.Manifest;
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.camel.main.Main;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -163,7 +165,7 @@ public class BackupCli {
 
         @Override
         public Integer call() throws Exception {
-            org.apache.camel.main.Main main = BackupApplication.service(db.overrides(options.overrides()));
+            Main main = BackupApplication.service(db.overrides(options.overrides()));
             main.run();
             return main.getExitCode();
         }
@@ -245,7 +247,7 @@ public class BackupCli {
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
                 List<String> names = db.database != null || app.databases().names().isEmpty()
-                        ? java.util.Collections.singletonList(db.database) : app.databases().names();
+                        ? Collections.singletonList(db.database) : app.databases().names();
                 int failed = 0;
                 for (String name : names) { // one database failing does not stop the others
                     try {

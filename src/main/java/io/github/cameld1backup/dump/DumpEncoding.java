@@ -2,6 +2,8 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.Databases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,7 +44,7 @@ public class DumpEncoding {
      * Where the dump goes: the spool file itself, or (compressed or encrypted, not verified first) a
      * pipe into the encode route, started here.
      */
-    public OutputStream open(Exchange exchange, Path spool, io.github.cameld1backup.BackupSettings settings)
+    public OutputStream open(Exchange exchange, Path spool, BackupSettings settings)
             throws IOException {
         String compression = settings.compression();
         String encryption = settings.encryption();
@@ -101,9 +103,9 @@ public class DumpEncoding {
     }
 
     /** What the encode route reads: the spool, and the database's settings (its layers and keys). */
-    private static void properties(Exchange e, Path spool, io.github.cameld1backup.BackupSettings settings) {
+    private static void properties(Exchange e, Path spool, BackupSettings settings) {
         e.setProperty(SPOOL, spool);
-        e.setProperty(io.github.cameld1backup.Databases.SETTINGS, settings);
+        e.setProperty(Databases.SETTINGS, settings);
     }
 
     private static boolean encodes(String compression, String encryption) {

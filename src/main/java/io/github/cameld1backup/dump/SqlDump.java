@@ -2,6 +2,7 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.SourceSpec;
 import io.github.cameld1backup.progress.BackupProgress;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaObject;
@@ -97,7 +98,7 @@ public class SqlDump {
                     table.name());
         }
         TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
-                run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE));
+                run.source().kind().equals(SourceSpec.SQLITE));
         return new TableDump(cursor, new InsertWriter(out, table, InsertWriter.stagingTable(run.schema().tables())),
                 out, segment);
     }

@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a dump statement by statement, refusing any statement longer than the configured limit.
@@ -82,7 +83,7 @@ public final class SqlDumpWriter implements Closeable {
     void insert(byte[] prefix, byte[] rows, int rowsBytes) {
         long size = (long) lead + prefix.length + rowsBytes + 1;
         if (size > maxStatementBytes) {
-            throw tooLong(size, SqlText.abbreviate(new String(prefix, java.nio.charset.StandardCharsets.UTF_8)));
+            throw tooLong(size, SqlText.abbreviate(new String(prefix, StandardCharsets.UTF_8)));
         }
         write(prefix, prefix.length);
         write(rows, rowsBytes);

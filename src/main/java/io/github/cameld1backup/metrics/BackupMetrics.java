@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.micrometer.MicrometerConstants;
@@ -154,7 +155,7 @@ public class BackupMetrics {
     }
 
     private void gauge(String name, String db, String unit, String description, Last l,
-                       java.util.function.ToDoubleFunction<Last> value) {
+                       ToDoubleFunction<Last> value) {
         // The gauges read l, which the map keeps alive for as long as the registry.
         Gauge.builder(PREFIX + name, l, value).tag("database", db).baseUnit(unit).description(description)
                 .register(registry);

@@ -2,6 +2,7 @@ package io.github.cameld1backup.progress;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.Databases;
 import io.github.cameld1backup.dump.TableDump;
 import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.schema.Table;
@@ -179,7 +180,7 @@ public class BackupProgress {
         }
         Exchange answer = templates.get().send("direct:query", e -> {
             e.setProperty(BackupLifecycle.RUN, run);
-            e.setProperty(io.github.cameld1backup.Databases.SETTINGS, run.settings());
+            e.setProperty(Databases.SETTINGS, run.settings());
             e.setProperty(BackupLifecycle.D1_DATABASE, run.source().location());
             e.getMessage().setBody(new SqlBatch(statements));
         });

@@ -3,14 +3,19 @@ package io.github.cameld1backup.restore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupSettings;
 import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.Failures;
 import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.audit.AuditLog;
 import io.github.cameld1backup.source.D1Calls;
+import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.store.Manifest;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -52,10 +58,10 @@ public class RestoreSteps {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<S3Client> s3;
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
     private final Supplier<ProducerTemplate> templates;
 
-    public RestoreSteps(Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit,
+    public RestoreSteps(Supplier<S3Client> s3, AuditLog audit,
                         Supplier<ProducerTemplate> templates) {
         this.s3 = s3;
         this.audit = audit;
@@ -188,7 +194,7 @@ public class RestoreSteps {
             if (check != null) {
                 e.setProperty(D1Calls.COMMITTED, check); // a write: resent only once known not to have committed
             }
-            e.getMessage().setBody(new io.github.cameld1backup.source.SqlBatch(statements));
+            e.getMessage().setBody(new SqlBatch(statements));
         });
         if (answer.getException() != null) {
             throw answer.getException() instanceof RuntimeException r ? r : new IllegalStateException(answer.getException());
@@ -203,10 +209,10 @@ public class RestoreSteps {
             cleanup(run);
         }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
         details.put("object", run == null ? exchange.getMessage().getBody(String.class) : run.name());
         details.put("target", exchange.getMessage().getHeader(TO, String.class));
-        details.put("error", cause == null ? "unknown error" : io.github.cameld1backup.Failures.message(cause));
+        details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.record(exchange.getFromRouteId(), "failed", details);
     }
 
@@ -225,7 +231,7 @@ public class RestoreSteps {
         if (sql instanceof StreamCache cache) {
             cache.reset();
         }
-        if (sql instanceof java.io.File f) {
+        if (sql instanceof File f) {
             return Files.newInputStream(f.toPath());
         }
         return exchange.getContext().getTypeConverter().convertTo(InputStream.class, exchange, sql);
@@ -241,7 +247,7 @@ public class RestoreSteps {
     static String sha256(Path file) throws Exception {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,9 @@ package io.github.cameld1backup.restore;
 
 import io.github.cameld1backup.BackupLifecycle;
 import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.audit.AuditLog;
 import io.github.cameld1backup.dump.DumpEnd;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.QueryResult;
@@ -15,6 +18,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +37,9 @@ import org.slf4j.LoggerFactory;
 public class Verifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
 
-    public Verifier(io.github.cameld1backup.audit.AuditLog audit) {
+    public Verifier(AuditLog audit) {
         this.audit = audit;
     }
 
@@ -56,8 +60,8 @@ public class Verifier {
 
     /** The verify command: body is the decoded SQL of a fetched backup. */
     public Report verify(@Body Object sql, @ExchangeProperty(RestoreSteps.RUN) RestoreRun run,
-                         @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS)
-                         io.github.cameld1backup.BackupSettings settings, Exchange exchange) throws Exception {
+                         @ExchangeProperty(Databases.SETTINGS)
+                         BackupSettings settings, Exchange exchange) throws Exception {
         List<Check> checks = new ArrayList<>();
         Manifest manifest = run.manifest();
         checks.add(new Check("authenticated and decompressed", true, run.encryption() + (run.gzip() ? ", gzip" : "")));
@@ -123,7 +127,7 @@ public class Verifier {
                             if (rows != t.getValue()) {
                                 wrong.add(t.getKey() + " has " + rows + ", expected " + t.getValue());
                             }
-                        } catch (java.sql.SQLException e) {
+                        } catch (SQLException e) {
                             wrong.add(t.getKey() + " is missing");
                         }
                     }
