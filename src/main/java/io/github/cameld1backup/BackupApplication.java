@@ -1,10 +1,16 @@
 package io.github.cameld1backup;
 
-import io.github.cameld1backup.restore.RestoreResult;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.ConfigFile;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.restore.RestoreSteps;
 import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.retention.Pruner;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.service.Schedules;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.config.BackupSettings;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.CamelContext;

@@ -3,9 +3,10 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cameld1backup.restore.RestoreResult;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.restore.Verifier;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.api;
 
+import io.github.cameld1backup.core.ApiException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.api;
 
+import io.github.cameld1backup.core.ApiException;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

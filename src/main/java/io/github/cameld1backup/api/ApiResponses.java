@@ -2,8 +2,9 @@ package io.github.cameld1backup.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.RunRegistry;
-import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.service.RunRegistry;
+import io.github.cameld1backup.observe.AuditLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;

@@ -1,11 +1,12 @@
 package io.github.cameld1backup.api;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
-import io.github.cameld1backup.Failures;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.api.Totp;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.PrintWriter;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package io.github.cameld1backup.dump;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

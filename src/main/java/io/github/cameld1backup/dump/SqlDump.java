@@ -1,13 +1,14 @@
 package io.github.cameld1backup.dump;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.SourceSpec;
-import io.github.cameld1backup.progress.BackupProgress;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.sql.SqlText;
 import java.io.IOException;
 import java.time.format.DateTimeFormatter;

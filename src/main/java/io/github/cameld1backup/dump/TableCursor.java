@@ -1,5 +1,6 @@
 package io.github.cameld1backup.dump;
 
+import io.github.cameld1backup.config.PageSizing;
 import io.github.cameld1backup.schema.Column;
 import io.github.cameld1backup.schema.KeyPart;
 import io.github.cameld1backup.schema.Table;

@@ -1,8 +1,8 @@
 package io.github.cameld1backup.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.Table;
 import java.io.IOException;

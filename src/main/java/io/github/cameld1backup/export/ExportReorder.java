@@ -1,7 +1,7 @@
 package io.github.cameld1backup.export;
 
 import io.github.cameld1backup.dump.SqlDump;
-import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;

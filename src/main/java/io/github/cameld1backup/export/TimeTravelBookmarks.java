@@ -1,8 +1,8 @@
 package io.github.cameld1backup.export;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.model.Manifest;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;

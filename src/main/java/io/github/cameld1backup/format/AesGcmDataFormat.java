@@ -1,6 +1,6 @@
 package io.github.cameld1backup.format;
 
-import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.config.BackupSettings;
 import java.io.EOFException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -6,7 +6,7 @@ import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFac
 import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
-import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.config.BackupSettings;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package io.github.cameld1backup.format;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.camel.Exchange;

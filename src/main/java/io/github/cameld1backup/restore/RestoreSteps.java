@@ -1,16 +1,18 @@
 package io.github.cameld1backup.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.Failures;
-import io.github.cameld1backup.TargetSpec;
-import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.core.Failures;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.RestoreResult;
+import io.github.cameld1backup.model.RestoreRun;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

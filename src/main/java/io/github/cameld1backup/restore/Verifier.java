@@ -1,17 +1,18 @@
 package io.github.cameld1backup.restore;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.model.RestoreRun;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.dump.DumpEnd;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.source.SqliteQuery;
 import io.github.cameld1backup.sql.SqlText;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,14 +1,14 @@
 package io.github.cameld1backup.retention;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.TargetSpec;
-import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.github.cameld1backup.source;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.metrics.BackupMetrics;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.observe.BackupMetrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

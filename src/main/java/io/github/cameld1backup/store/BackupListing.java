@@ -1,10 +1,11 @@
 package io.github.cameld1backup.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.SourceSpec;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

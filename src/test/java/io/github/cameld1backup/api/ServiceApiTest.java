@@ -2,7 +2,7 @@ package io.github.cameld1backup.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.cameld1backup.RunRegistry;
+import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;

@@ -1,7 +1,7 @@
 package io.github.cameld1backup.testing;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

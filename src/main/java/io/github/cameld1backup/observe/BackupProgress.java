@@ -1,8 +1,8 @@
-package io.github.cameld1backup.progress;
+package io.github.cameld1backup.observe;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.dump.TableDump;
 import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.schema.Table;

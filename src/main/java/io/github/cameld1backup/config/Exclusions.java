@@ -1,5 +1,8 @@
-package io.github.cameld1backup.schema;
+package io.github.cameld1backup.config;
 
+import io.github.cameld1backup.schema.Column;
+import io.github.cameld1backup.schema.Schema;
+import io.github.cameld1backup.schema.Table;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

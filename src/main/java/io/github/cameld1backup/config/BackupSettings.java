@@ -1,11 +1,9 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 import io.github.cameld1backup.api.ApiGuard;
 import io.github.cameld1backup.api.Totp;
-import io.github.cameld1backup.dump.PageSizing;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.retention.RetentionPolicy;
-import io.github.cameld1backup.schema.Exclusions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 import java.io.File;
 import java.nio.file.Path;

@@ -1,9 +1,11 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.model;
 
-import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.schema.Schema;
-import io.github.cameld1backup.store.Manifest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BackupRun {
 
     /** Sortable UTC time in backup names: 20261122T030000Z. */
-    static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private String id = UUID.randomUUID().toString();
     private final Instant startedAt = Instant.now();
@@ -41,7 +43,7 @@ public final class BackupRun {
     private Manifest.TimeTravel timeTravel;
     private List<String> inexact;
 
-    BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
+    public BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
         this.source = settings.source();
         this.spool = spool;
@@ -53,7 +55,7 @@ public final class BackupRun {
         return id;
     }
 
-    void id(String id) {
+    public void id(String id) {
         this.id = id;
     }
 
@@ -237,7 +239,7 @@ public final class BackupRun {
         this.timeTravel = timeTravel;
     }
 
-    void objectName(String name) {
+    public void objectName(String name) {
         this.objectName = name;
     }
 
@@ -245,7 +247,7 @@ public final class BackupRun {
         return staged;
     }
 
-    void staged(Path file, Manifest manifest) {
+    public void staged(Path file, Manifest manifest) {
         this.staged = file;
         this.manifest = manifest;
     }
@@ -254,11 +256,11 @@ public final class BackupRun {
         return manifest;
     }
 
-    void stored(TargetSpec target, String location) {
+    public void stored(TargetSpec target, String location) {
         stored.put(target.describe(), location);
     }
 
-    void failed(TargetSpec target, String message) {
+    public void failed(TargetSpec target, String message) {
         failed.put(target.describe(), message);
     }
 

@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,12 +22,12 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * {@code database: {prod: {backup: {cron: "0 0 3 * * ?"}}}} is {@code database.prod.backup.cron}.
  * Its settings rank above application.properties and below environment variables and options.
  */
-final class ConfigFile {
+public final class ConfigFile {
 
     private ConfigFile() {
     }
 
-    static Map<String, String> load(Path file) {
+    public static Map<String, String> load(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("BACKUP_CONFIG (backup.config, --config): no such file: " + file);
         }

@@ -1,6 +1,9 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.service;
 
-import io.github.cameld1backup.api.ApiException;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.BackupRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
-package io.github.cameld1backup.metrics;
+package io.github.cameld1backup.observe;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupResult;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.BackupRun;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

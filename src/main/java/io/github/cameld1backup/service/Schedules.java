@@ -1,5 +1,7 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.service;
 
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.store.BackupListing;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,7 @@ public class Schedules {
     }
 
     /** Adds the scheduled routes (and, clustered, the cluster service) to a configured, not yet started context. */
-    static void addTo(CamelContext context) throws Exception {
+    public static void addTo(CamelContext context) throws Exception {
         BackupSettings deployment = context.getRegistry().lookupByNameAndType("backupSettings", BackupSettings.class);
         Databases databases = context.getRegistry().lookupByNameAndType("databases", Databases.class);
         Optional<Path> cluster = deployment.clusterFolder();

@@ -1,6 +1,6 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
-import io.github.cameld1backup.api.ApiException;
+import io.github.cameld1backup.core.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
