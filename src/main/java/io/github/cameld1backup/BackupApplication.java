@@ -4,10 +4,10 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.ConfigFile;
 import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.RestoreResult;
-import io.github.cameld1backup.restore.RestoreSteps;
-import io.github.cameld1backup.restore.Verifier;
+import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.service.Schedules;
@@ -172,8 +172,8 @@ public final class BackupApplication implements AutoCloseable {
 
     public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom, String database)
             throws Exception {
-        return request("direct:restore", backup, RestoreResult.class, database, Map.of(RestoreSteps.TO, to,
-                RestoreSteps.REPLACE, replace, RestoreSteps.RESUME_FROM, resumeFrom));
+        return request("direct:restore", backup, RestoreResult.class, database, Map.of(BackupHeaders.RESTORE_TO, to,
+                BackupHeaders.RESTORE_REPLACE, replace, BackupHeaders.RESTORE_RESUME_FROM, resumeFrom));
     }
 
     /** Applies the retention policy to the first target; a dry run only decides. */
@@ -187,19 +187,19 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** Loads a backup into a scratch database and checks it against its manifest. */
-    public Verifier.Report verify(String backup) throws Exception {
+    public Verification verify(String backup) throws Exception {
         return verify(backup, null);
     }
 
-    public Verifier.Report verify(String backup, String database) throws Exception {
-        return request("direct:verify", backup, Verifier.Report.class, database, Map.of());
+    public Verification verify(String backup, String database) throws Exception {
+        return request("direct:verify", backup, Verification.class, database, Map.of());
     }
 
     private <T> T request(String uri, Object body, Class<T> type, String database, Map<String, Object> headers)
             throws Exception {
         Map<String, Object> all = new HashMap<>(headers);
         if (database != null) {
-            all.put(Databases.HEADER, database);
+            all.put(BackupHeaders.DATABASE, database);
         }
         try {
             return main.getCamelTemplate().requestBodyAndHeaders(uri, body, all, type);

@@ -1,9 +1,9 @@
 package io.github.cameld1backup.api;
 
 import io.github.cameld1backup.config.BackupSettings;
-import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.model.Manifest;
@@ -41,7 +41,7 @@ public class BackupDownload {
 
     /** Streams a backup of the first target of the database the request names. */
     public void stream(@Header("name") String name,
-                       @ExchangeProperty(Databases.SETTINGS) BackupSettings settings,
+                       @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                        Exchange exchange) throws IOException {
         validateName(name);
         TargetSpec target = settings.primaryTarget();

@@ -1,7 +1,7 @@
 package io.github.cameld1backup.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.Table;
@@ -73,7 +73,7 @@ public class D1Export {
         }
     }
 
-    public Job start(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public Job start(@ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         LOG.info("Backup {}: asking D1 to export {}", run.id(), run.databaseName());
         return new Job(run.settings().exportTimeout(), run.settings().exportPollInterval());
     }
@@ -91,7 +91,7 @@ public class D1Export {
 
     /** D1's answer to one POST: complete (keep the signed URL), error (fail with D1's words) or still active. */
     public void answer(@Body JsonNode result, @ExchangeProperty(JOB) Job job,
-                       @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws InterruptedException {
+                       @ExchangeProperty(BackupProperties.RUN) BackupRun run) throws InterruptedException {
         job.polls++;
         String bookmark = result.path("at_bookmark").asText("");
         if (!bookmark.isBlank()) {
@@ -132,7 +132,7 @@ public class D1Export {
      * Streams the dump from the signed URL into a scratch file, then rewrites it into the run's dump.
      * The URL is fetched as D1 gave it (its signature covers the exact query) and without our API token.
      */
-    public Schema dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run)
+    public Schema dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupProperties.RUN) BackupRun run)
             throws IOException, InterruptedException {
         Path scratch = Files.createTempDirectory(run.settings().workDirectory(), "camel-d1-backup-export-");
         try {

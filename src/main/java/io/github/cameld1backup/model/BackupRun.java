@@ -4,7 +4,6 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.sql.SqlDumpWriter;
-import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.schema.Schema;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,7 +37,7 @@ public final class BackupRun {
     private String objectName;
     private Path staged;
     private Manifest manifest;
-    private Verifier.Report verification;
+    private Verification verification;
     private String mode = "paged";
     private Manifest.TimeTravel timeTravel;
     private List<String> inexact;
@@ -201,11 +200,11 @@ public final class BackupRun {
         return objectName != null ? objectName : baseName() + extension();
     }
 
-    public void verification(Verifier.Report report) {
+    public void verification(Verification report) {
         this.verification = report;
     }
 
-    public Verifier.Report verification() {
+    public Verification verification() {
         return verification;
     }
 

@@ -1,6 +1,7 @@
 package io.github.cameld1backup.observe;
 
-import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.core.RequestMetrics;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.BackupRun;
 import io.micrometer.core.instrument.Counter;
@@ -35,9 +36,9 @@ import org.apache.camel.spi.Registry;
  *       (D1 API calls or SQLite queries) and retried D1 calls, of every run.</li>
  * </ul>
  */
-public class BackupMetrics {
+public class BackupMetrics implements RequestMetrics {
 
-    public static final String BEAN = "backupMetrics";
+    public static final String BEAN = RequestMetrics.BEAN;
     /** The tag value when a run failed before its database was known. */
     static final String UNKNOWN = "unknown";
     static final String PREFIX = "d1backup.";
@@ -90,11 +91,12 @@ public class BackupMetrics {
     }
 
     /** A D1 call of a backup is retried (restores are not counted). */
+    @Override
     public void retried(Exchange exchange) {
         if (registry == null) {
             return;
         }
-        BackupRun run = exchange.getProperty(BackupLifecycle.RUN, BackupRun.class);
+        BackupRun run = exchange.getProperty(BackupProperties.RUN, BackupRun.class);
         if (run != null) {
             retries.computeIfAbsent(run, r -> new AtomicLong()).incrementAndGet();
         }

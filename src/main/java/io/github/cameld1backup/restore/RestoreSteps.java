@@ -2,7 +2,8 @@ package io.github.cameld1backup.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.config.BackupSettings;
-import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.model.RestoreResult;
@@ -51,11 +52,6 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  */
 public class RestoreSteps {
 
-    public static final String RUN = "restoreRun";
-    /** Options, as headers of the restore request. */
-    public static final String TO = "RestoreTo";
-    public static final String REPLACE = "RestoreReplace";
-    public static final String RESUME_FROM = "RestoreResumeFrom";
     private static final Logger LOG = LoggerFactory.getLogger(RestoreSteps.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,7 +67,7 @@ public class RestoreSteps {
     }
 
     /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
-    public void fetch(@Body String backup, @ExchangeProperty(Databases.SETTINGS) BackupSettings settings,
+    public void fetch(@Body String backup, @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                       Exchange exchange) throws Exception {
         Path local = Path.of(backup);
         Path file;
@@ -116,7 +112,7 @@ public class RestoreSteps {
         }
         String sha256 = sha256(file);
         RestoreRun run = new RestoreRun(name, file, downloaded, manifest, sha256);
-        exchange.setProperty(RUN, run);
+        exchange.setProperty(BackupProperties.RESTORE_RUN, run);
         if (manifest != null && !sha256.equals(manifest.sha256())) {
             throw new RestoreException("the stored object " + name + " does not match its manifest (SHA-256 differs):"
                     + " it was altered or cut short; nothing was restored");
@@ -125,12 +121,12 @@ public class RestoreSteps {
     }
 
     /** Body: the plain SQL (authenticated and decompressed by now). */
-    public RestoreResult load(@Body Object sql, @ExchangeProperty(RUN) RestoreRun run,
-                              @ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange)
+    public RestoreResult load(@Body Object sql, @ExchangeProperty(BackupProperties.RESTORE_RUN) RestoreRun run,
+                              @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange)
             throws Exception {
-        String to = exchange.getMessage().getHeader(TO, String.class);
-        boolean replace = exchange.getMessage().getHeader(REPLACE, false, Boolean.class);
-        long resumeFrom = exchange.getMessage().getHeader(RESUME_FROM, 1L, Long.class);
+        String to = exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class);
+        boolean replace = exchange.getMessage().getHeader(BackupHeaders.RESTORE_REPLACE, false, Boolean.class);
+        long resumeFrom = exchange.getMessage().getHeader(BackupHeaders.RESTORE_RESUME_FROM, 1L, Long.class);
         Instant start = Instant.now();
         List<CreatedObject> created = replace ? created(open(sql, exchange)) : List.of();
         RestoreResult result;
@@ -191,7 +187,7 @@ public class RestoreSteps {
     private static List<Map<String, Object>> execute(ProducerTemplate template, BackupSettings settings, String database,
                                                      List<String> statements, D1Calls.CommitCheck check) {
         Exchange answer = template.send("direct:d1-execute", e -> {
-            e.setProperty(Databases.SETTINGS, settings);
+            e.setProperty(BackupProperties.SETTINGS, settings);
             e.setProperty("d1DatabaseId", database);
             if (check != null) {
                 e.setProperty(D1Calls.COMMITTED, check); // a write: resent only once known not to have committed
@@ -206,14 +202,14 @@ public class RestoreSteps {
 
     /** Error path of restore and verify: remove a downloaded copy. */
     public void failed(Exchange exchange) {
-        RestoreRun run = exchange.getProperty(RUN, RestoreRun.class);
+        RestoreRun run = exchange.getProperty(BackupProperties.RESTORE_RUN, RestoreRun.class);
         if (run != null) {
             cleanup(run);
         }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("object", run == null ? exchange.getMessage().getBody(String.class) : run.name());
-        details.put("target", exchange.getMessage().getHeader(TO, String.class));
+        details.put("target", exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class));
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.record(exchange.getFromRouteId(), "failed", details);
     }

@@ -1,9 +1,8 @@
 package io.github.cameld1backup.retention;
 
-import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.config.BackupSettings;
-import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
@@ -61,7 +60,7 @@ public class Pruner {
 
     /** Prunes the first target of the database whose settings the exchange carries. */
     public Report prune(@Header(DRY_RUN) Boolean dryRun,
-                        @ExchangeProperty(Databases.SETTINGS) BackupSettings settings)
+                        @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings)
             throws IOException {
         boolean dry = Boolean.TRUE.equals(dryRun);
         RetentionPolicy policy = settings.retention();
@@ -94,7 +93,7 @@ public class Pruner {
     }
 
     /** After a backup: prune, but a failing prune never fails the backup that just succeeded. */
-    public void afterBackup(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void afterBackup(@ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         if (!run.settings().retentionEnabled()) {
             return;
         }

@@ -3,9 +3,9 @@ package io.github.cameld1backup.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.cameld1backup.config.BackupSettings;
-import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.BackupRun;
@@ -52,10 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public class BackupLifecycle {
 
-    public static final String RUN = "backupRun";
-    public static final String TARGET = "backupTarget";
-    /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
-    public static final String D1_DATABASE = "d1DatabaseId";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -73,10 +69,10 @@ public class BackupLifecycle {
 
     /**
      * Starts a run of the database whose settings {@link Databases#select} put in the exchange: the
-     * {@link BackupRun} goes into the exchange property {@value #RUN}.
+     * {@link BackupRun} goes into the exchange property {@value BackupProperties#RUN}.
      */
     @Handler
-    public void start(@ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange) throws IOException {
+    public void start(@ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange) throws IOException {
         SourceSpec source = settings.source();
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
@@ -93,18 +89,18 @@ public class BackupLifecycle {
         BackupRun run = new BackupRun(settings, spool, new SqlDumpWriter(out, settings.maxStatementBytes()),
                 settings.backupName().orElse(null));
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
-        exchange.setProperty(RUN, run);
-        exchange.setProperty(D1_DATABASE, source.location()); // the D1 routes address this database
+        exchange.setProperty(BackupProperties.RUN, run);
+        exchange.setProperty(BackupProperties.D1_DATABASE, source.location()); // the D1 routes address this database
         LOG.info("Backup {} of {} started", run.id(), source.describe());
     }
 
     /** Records the database name the D1 API answered with. */
-    public void databaseNamed(@Body String name, @ExchangeProperty(RUN) BackupRun run) {
+    public void databaseNamed(@Body String name, @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         run.databaseName(name);
     }
 
     /** Closes the dump and hands the spool file on to compression and encryption. */
-    public void finishDump(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
+    public void finishDump(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
         run.writer().close();
         exchange.getMessage().setBody(run.spool().toFile());
     }
@@ -113,7 +109,7 @@ public class BackupLifecycle {
      * Puts the finished object in a file of known length (so uploads stream it and a failed upload
      * is retried from it, without reading the database again), hashes it, and writes the manifest.
      */
-    public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
+    public void stage(@Body Object body, @ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws Exception {
         run.objectName(uniqueName(run));
         Path named = run.encodedFile();
         // The spool, or the file dumpEncoding encoded it into: staged where it is.
@@ -147,7 +143,7 @@ public class BackupLifecycle {
     }
 
     /** The stored object for one target: its name, type and metadata in the headers each store reads. */
-    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+    public void prepareObject(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target,
                               Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         m.setBody(run.staged().toFile());
@@ -160,7 +156,7 @@ public class BackupLifecycle {
     }
 
     /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
-    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+    public void prepareManifest(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target,
                                 Exchange exchange) throws IOException {
         byte[] json = JSON.writeValueAsBytes(run.manifest());
         Message m = exchange.getMessage();
@@ -176,13 +172,13 @@ public class BackupLifecycle {
         m.setHeader(AWS2S3Constants.CONTENT_LENGTH, length);
     }
 
-    public void targetStored(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target) {
+    public void targetStored(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target) {
         String location = target.locationOf(run.objectName());
         run.stored(target, location);
         LOG.info("Backup {} stored at {}", run.id(), location);
     }
 
-    public void targetFailed(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+    public void targetFailed(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target,
                              Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String message = e == null ? "unknown error" : Failures.message(e);
@@ -191,7 +187,7 @@ public class BackupLifecycle {
     }
 
     /** The run's report once every target has been tried; fails the run if any copy failed. */
-    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) {
+    public BackupResult succeeded(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) {
         if (!run.failedAt().isEmpty()) {
             List<String> parts = new ArrayList<>();
             run.failedAt().forEach((t, msg) -> parts.add("failed on " + t + ": " + msg));
@@ -214,7 +210,7 @@ public class BackupLifecycle {
 
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
-        BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+        BackupRun run = exchange.getProperty(BackupProperties.RUN, BackupRun.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null && !run.firstFailure(cause)) {
             // Reported already; the caller hears of that first failure, not of a table it stopped.

@@ -1,7 +1,7 @@
 package io.github.cameld1backup.service;
 
-import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.BackupRun;
 import java.io.IOException;
@@ -79,7 +79,7 @@ public class RunRegistry {
     }
 
     /** Route step: claims the run slot of the request's database and puts the run's id in header {@value #RUN_ID}. */
-    public void claim(@Header(Databases.HEADER) String database, @Header("BackupTrigger") String trigger,
+    public void claim(@Header(BackupHeaders.DATABASE) String database, @Header("BackupTrigger") String trigger,
                       Exchange exchange) {
         exchange.getMessage().setHeader(RUN_ID, claim(database, trigger));
     }
@@ -153,7 +153,7 @@ public class RunRegistry {
      * The id of a run of this database that was cut off on some replica (it died mid-run), if the
      * cluster folder records one and no replica runs the database now.
      */
-    public synchronized Optional<String> interruptedRun(@Header(Databases.HEADER) String database) {
+    public synchronized Optional<String> interruptedRun(@Header(BackupHeaders.DATABASE) String database) {
         if (lockFolder == null || running.containsKey(key(database))) {
             return Optional.empty();
         }

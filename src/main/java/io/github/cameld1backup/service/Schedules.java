@@ -2,6 +2,7 @@ package io.github.cameld1backup.service;
 
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.store.BackupListing;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ public class Schedules {
      * The id of a run of this database that was cut off with its replica and never stored (no
      * manifest of it in the first target), to be run again; null when there is none.
      */
-    public String runToRedo(@Header(Databases.HEADER) String database) throws Exception {
+    public String runToRedo(@Header(BackupHeaders.DATABASE) String database) throws Exception {
         Optional<String> cutOff = runs.interruptedRun(database);
         if (cutOff.isEmpty()) {
             return null;

@@ -1,6 +1,5 @@
 package io.github.cameld1backup.sql;
 
-import io.github.cameld1backup.dump.DumpPipe;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -177,9 +176,14 @@ public final class SqlDumpWriter implements Closeable {
         }
     }
 
+    /** A stream that a reader consumes as it is written, and that can be ended as broken (the dump pipe's sink). */
+    public interface Abortable {
+        void abort() throws IOException;
+    }
+
     /** Closes the dump as broken: anything reading it as it is written fails rather than seeing an end. */
     public void abort() throws IOException {
-        if (raw instanceof DumpPipe.Sink sink) {
+        if (raw instanceof Abortable sink) {
             sink.abort();
         }
         close();

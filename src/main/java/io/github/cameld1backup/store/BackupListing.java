@@ -2,9 +2,9 @@ package io.github.cameld1backup.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.config.BackupSettings;
-import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +40,7 @@ public class BackupListing {
      * (databases may share a bucket and prefix).
      */
     public List<Manifest> listFor(@Body TargetSpec target,
-                               @ExchangeProperty(Databases.SETTINGS)
+                               @ExchangeProperty(BackupProperties.SETTINGS)
                                BackupSettings settings) throws IOException {
         List<Manifest> all = list(target);
         return settings == null || settings.database().isEmpty() ? all
