@@ -3,6 +3,7 @@ package io.github.cameld1backup;
 import io.github.cameld1backup.api.AdminPage;
 import io.github.cameld1backup.api.ApiGuard;
 import io.github.cameld1backup.api.ApiSessions;
+import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.dump.DumpEncoding;
@@ -59,7 +60,7 @@ public class BackupBeans implements CamelConfiguration {
         BackupSettings settings = BackupSettings.resolve(properties::resolveProperty);
         Registry registry = context.getRegistry();
         registry.bind("backupSettings", settings);
-        settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
+        Totp.from(settings); // a malformed TOTP secret stops start-up, whatever the command
         Databases databases = new Databases(settings);
         registry.bind("databases", databases);
         RunRegistry runs = new RunRegistry(settings.clusterFolder().orElse(null));
@@ -115,7 +116,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
-            ApiGuard guard = settings.apiGuard(Clock.systemUTC());
+            ApiGuard guard = ApiGuard.from(settings, Clock.systemUTC());
             registry.bind("apiGuard", guard);
             registry.bind("apiSessions", new ApiSessions(guard, ApiSessions
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));

@@ -276,7 +276,7 @@ public class BackupCli {
         @Override
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(Map.of()))) {
-                Totp totp = app.settings().totp().orElseThrow(() -> new IllegalArgumentException(
+                Totp totp = Totp.from(app.settings()).orElseThrow(() -> new IllegalArgumentException(
                         "TOTP_SECRET (totp.secret) is not set"));
                 spec.commandLine().getOut().println(totp.now());
                 return 0;

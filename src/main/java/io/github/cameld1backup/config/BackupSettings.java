@@ -1,9 +1,5 @@
 package io.github.cameld1backup.config;
 
-import io.github.cameld1backup.api.ApiGuard;
-import io.github.cameld1backup.api.Totp;
-import io.github.cameld1backup.format.AgeDataFormat;
-import io.github.cameld1backup.retention.RetentionPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -11,7 +7,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -173,23 +168,52 @@ public final class BackupSettings {
         return duration("backup.upload.abandoned.after");
     }
 
-    /** The TOTP generator for {@code TOTP_SECRET}, when one is set (checked at start-up). */
-    public Optional<Totp> totp() {
-        return optional("totp.secret").map(secret -> new Totp(
-                Totp.decodeSecret(secret), optional("totp.algorithm").orElse("SHA1"),
-                positiveInt("totp.digits"), Duration.ofSeconds(positiveInt("totp.step")),
-                Clock.systemUTC()));
+    /** {@code TOTP_SECRET}: the base32 secret of the TOTP codes, if set. */
+    public Optional<String> totpSecret() {
+        return optional("totp.secret");
     }
 
-    /** The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing. */
-    public ApiGuard apiGuard(Clock clock) {
-        Totp totp = totp().orElseThrow(() -> new IllegalArgumentException(
-                "TOTP_SECRET (totp.secret) is not set: the HTTP API needs a base32 TOTP secret (or set"
-                        + " BACKUP_API_ENABLED=false to run only the schedule)"));
-        return new ApiGuard(totp, optional("backup.api.key").orElse(null),
-                list("backup.api.allow"), clock, positiveInt("backup.api.failures.per.client"),
-                duration("backup.api.failures.client.window"), positiveInt("backup.api.failures.total"),
-                duration("backup.api.failures.total.window"));
+    /** The HMAC algorithm of the TOTP codes (totp.algorithm, default SHA1). */
+    public String totpAlgorithm() {
+        return optional("totp.algorithm").orElse("SHA1");
+    }
+
+    /** How many digits a TOTP code has (totp.digits). */
+    public int totpDigits() {
+        return positiveInt("totp.digits");
+    }
+
+    /** How long one TOTP code is valid (totp.step, in seconds). */
+    public Duration totpStep() {
+        return Duration.ofSeconds(positiveInt("totp.step"));
+    }
+
+    /** The static API key (backup.api.key), if set. */
+    public Optional<String> apiKey() {
+        return optional("backup.api.key");
+    }
+
+    /** The addresses the HTTP API answers (backup.api.allow). */
+    public List<String> apiAllow() {
+        return list("backup.api.allow");
+    }
+
+    /** Failed API authentications allowed per client (backup.api.failures.per.client) within {@link #apiClientFailureWindow()}. */
+    public int apiFailuresPerClient() {
+        return positiveInt("backup.api.failures.per.client");
+    }
+
+    public Duration apiClientFailureWindow() {
+        return duration("backup.api.failures.client.window");
+    }
+
+    /** Failed API authentications allowed in all (backup.api.failures.total) within {@link #apiTotalFailureWindow()}. */
+    public int apiFailuresTotal() {
+        return positiveInt("backup.api.failures.total");
+    }
+
+    public Duration apiTotalFailureWindow() {
+        return duration("backup.api.failures.total.window");
     }
 
     private Duration duration(String key) {
@@ -363,14 +387,42 @@ public final class BackupSettings {
         return Boolean.parseBoolean(optional("retention.enabled").orElse("false"));
     }
 
-    /** The retention policy (checked when first asked for: prune and the after-backup step). */
-    public RetentionPolicy retention() {
+    /** How many of the newest backups retention keeps (retention.keep.last); likewise the daily to yearly counts below. */
+    public int retentionKeepLast() {
+        return count("retention.keep.last");
+    }
+
+    public int retentionKeepDaily() {
+        return count("retention.keep.daily");
+    }
+
+    public int retentionKeepWeekly() {
+        return count("retention.keep.weekly");
+    }
+
+    public int retentionKeepMonthly() {
+        return count("retention.keep.monthly");
+    }
+
+    public int retentionKeepYearly() {
+        return count("retention.keep.yearly");
+    }
+
+    /** Backups younger than this are all kept (retention.keep.within; zero when unset). */
+    public Duration retentionKeepWithin() {
+        return optional("retention.keep.within").map(v -> duration("retention.keep.within")).orElse(Duration.ZERO);
+    }
+
+    /** Backups younger than this are never pruned (retention.min.age). */
+    public Duration retentionMinAge() {
+        return duration("retention.min.age");
+    }
+
+    /** The time zone days, weeks, months and years of retention are counted in (retention.time.zone). */
+    public ZoneId retentionTimeZone() {
         String zone = optional("retention.time.zone").orElse("UTC");
         try {
-            return new RetentionPolicy(count("retention.keep.last"),
-                    count("retention.keep.daily"), count("retention.keep.weekly"), count("retention.keep.monthly"),
-                    count("retention.keep.yearly"), optional("retention.keep.within").map(v -> duration("retention.keep.within"))
-                    .orElse(Duration.ZERO), duration("retention.min.age"), ZoneId.of(zone));
+            return ZoneId.of(zone);
         } catch (DateTimeException e) {
             throw new IllegalArgumentException(name("retention.time.zone") + " is not a time zone: '" + zone + "'");
         }
@@ -580,7 +632,7 @@ public final class BackupSettings {
                     throw new IllegalArgumentException(name("age.recipients")
                             + " is not set: it must list age public keys (age1...) to encrypt to");
                 }
-                new AgeDataFormat(list("age.recipients"), List.of());
+                AgeRecipients.check(list("age.recipients"));
                 return scheme;
             default:
                 throw new IllegalArgumentException("BACKUP_ENCRYPTION (backup.encryption) must be none, aes-256-gcm or"

@@ -1,6 +1,5 @@
 package io.github.cameld1backup.config;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

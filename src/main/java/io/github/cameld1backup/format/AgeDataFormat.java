@@ -6,6 +6,7 @@ import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFac
 import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
+import io.github.cameld1backup.config.AgeRecipients;
 import io.github.cameld1backup.config.BackupSettings;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -31,14 +32,7 @@ public class AgeDataFormat extends StreamingDataFormat {
     public AgeDataFormat(List<String> recipients, List<String> identities) {
         this.recipients = List.copyOf(recipients);
         this.identities = List.copyOf(identities);
-        try {
-            for (String r : recipients) {
-                X25519RecipientStanzaWriterFactory.newRecipientStanzaWriter(r);
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("AGE_RECIPIENTS (age.recipients) must be age X25519 public keys"
-                    + " (age1...), separated by commas");
-        }
+        AgeRecipients.check(recipients);
     }
 
     @Override

@@ -63,7 +63,7 @@ public class Pruner {
                         @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings)
             throws IOException {
         boolean dry = Boolean.TRUE.equals(dryRun);
-        RetentionPolicy policy = settings.retention();
+        RetentionPolicy policy = RetentionPolicy.from(settings);
         TargetSpec target = settings.primaryTarget();
         List<RetentionPolicy.Backup> backups = new ArrayList<>();
         for (Manifest m : listing.list(target)) {
