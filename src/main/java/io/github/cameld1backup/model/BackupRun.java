@@ -229,7 +229,7 @@ public final class BackupRun {
         this.inexact = reasons == null ? null : List.copyOf(reasons);
     }
 
-    /** D1's Time Travel bookmarks around the run (see {@link io.github.cameld1backup.export.TimeTravelBookmarks}). */
+    /** D1's Time Travel bookmarks around the run (see export {@code TimeTravelBookmarks}). */
     public Manifest.TimeTravel timeTravel() {
         return timeTravel;
     }
