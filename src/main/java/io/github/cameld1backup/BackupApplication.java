@@ -1,15 +1,29 @@
 package io.github.cameld1backup;
 
-import io.github.cameld1backup.restore.RestoreResult;
-import io.github.cameld1backup.restore.RestoreSteps;
-import io.github.cameld1backup.restore.Verifier;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.ConfigFile;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.RestoreResult;
+import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.retention.Pruner;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.service.Schedules;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 /**
  * One Camel context with the project's routes and beans: started by each command, used, stopped.
@@ -47,9 +61,9 @@ public final class BackupApplication implements AutoCloseable {
         main.addOverrideProperty("camel.metrics.enabled", overrides.getOrDefault("camel.metrics.enabled",
                 System.getenv().getOrDefault("CAMEL_METRICS_ENABLED", "true")));
         // The schedules are made per database from route templates, once the routes are loaded.
-        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+        main.addMainListener(new MainListenerSupport() {
             @Override
-            public void afterConfigure(org.apache.camel.main.BaseMainSupport configured) {
+            public void afterConfigure(BaseMainSupport configured) {
                 try {
                     Schedules.addTo(configured.getCamelContext());
                 } catch (Exception e) {
@@ -67,14 +81,14 @@ public final class BackupApplication implements AutoCloseable {
     /** A Main with the project's beans and settings, loading {@code routes} (a camel.main.routesIncludePattern). */
     private static Main configure(Map<String, String> overrides, String routes) {
         Main main = new Main();
-        java.util.Properties initial = BackupSettings.defaults();
+        Properties initial = BackupSettings.defaults();
         initial.setProperty("camel.main.routesIncludePattern", routes);
         main.setInitialProperties(initial);
         main.configure().addConfiguration(BackupBeans.class);
         String config = overrides.getOrDefault("backup.config", System.getenv("BACKUP_CONFIG"));
         if (config != null && !config.isBlank()) {
             // The file's settings rank below the environment and the command line, as its documentation says.
-            ConfigFile.load(java.nio.file.Path.of(config)).forEach((key, value) -> {
+            ConfigFile.load(Path.of(config)).forEach((key, value) -> {
                 if (!overrides.containsKey(key) && System.getenv(environmentName(key)) == null) {
                     main.addOverrideProperty(key, value);
                 }
@@ -86,7 +100,7 @@ public final class BackupApplication implements AutoCloseable {
 
     /** The environment variable Camel reads for a property: upper case, dots and dashes as underscores. */
     static String environmentName(String key) {
-        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
     private static BackupApplication start(Main main) throws Exception {
@@ -128,9 +142,9 @@ public final class BackupApplication implements AutoCloseable {
 
     /** Backs up every configured database in turn; one failing does not stop the others. */
     public List<Outcome> backupEach() {
-        List<Outcome> outcomes = new java.util.ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
         List<String> names = databases().names();
-        for (String name : names.isEmpty() ? java.util.Collections.<String>singletonList(null) : names) {
+        for (String name : names.isEmpty() ? Collections.<String>singletonList(null) : names) {
             try {
                 outcomes.add(new Outcome(name, backup(name), null));
             } catch (Exception e) {
@@ -158,8 +172,8 @@ public final class BackupApplication implements AutoCloseable {
 
     public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom, String database)
             throws Exception {
-        return request("direct:restore", backup, RestoreResult.class, database, Map.of(RestoreSteps.TO, to,
-                RestoreSteps.REPLACE, replace, RestoreSteps.RESUME_FROM, resumeFrom));
+        return request("direct:restore", backup, RestoreResult.class, database, Map.of(BackupHeaders.RESTORE_TO, to,
+                BackupHeaders.RESTORE_REPLACE, replace, BackupHeaders.RESTORE_RESUME_FROM, resumeFrom));
     }
 
     /** Applies the retention policy to the first target; a dry run only decides. */
@@ -173,19 +187,19 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** Loads a backup into a scratch database and checks it against its manifest. */
-    public Verifier.Report verify(String backup) throws Exception {
+    public Verification verify(String backup) throws Exception {
         return verify(backup, null);
     }
 
-    public Verifier.Report verify(String backup, String database) throws Exception {
-        return request("direct:verify", backup, Verifier.Report.class, database, Map.of());
+    public Verification verify(String backup, String database) throws Exception {
+        return request("direct:verify", backup, Verification.class, database, Map.of());
     }
 
     private <T> T request(String uri, Object body, Class<T> type, String database, Map<String, Object> headers)
             throws Exception {
-        Map<String, Object> all = new java.util.HashMap<>(headers);
+        Map<String, Object> all = new HashMap<>(headers);
         if (database != null) {
-            all.put(Databases.HEADER, database);
+            all.put(BackupHeaders.DATABASE, database);
         }
         try {
             return main.getCamelTemplate().requestBodyAndHeaders(uri, body, all, type);

@@ -1,26 +1,40 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.api.AdminPage;
+import io.github.cameld1backup.api.ApiGuard;
+import io.github.cameld1backup.api.ApiSessions;
+import io.github.cameld1backup.api.Totp;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.dump.DumpEncoding;
 import io.github.cameld1backup.dump.SqlDump;
+import io.github.cameld1backup.export.ExportBeans;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
 import io.github.cameld1backup.restore.RestoreSteps;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.restore.Verifier;
+import io.github.cameld1backup.service.BackupLifecycle;
+import io.github.cameld1backup.service.RunRegistry;
+import io.github.cameld1backup.service.Schedules;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.api.ApiResponses;
-import io.github.cameld1backup.audit.Alerts;
-import io.github.cameld1backup.audit.AuditLog;
+import io.github.cameld1backup.observe.Alerts;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
-import io.github.cameld1backup.metrics.BackupMetrics;
-import io.github.cameld1backup.progress.BackupProgress;
+import io.github.cameld1backup.observe.BackupMetrics;
+import io.github.cameld1backup.observe.BackupProgress;
+import io.github.cameld1backup.store.PartialCopies;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 import io.github.cameld1backup.store.R2ClientFactory;
+import java.util.stream.Stream;
 import software.amazon.awssdk.services.s3.S3Client;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.D1Calls;
@@ -46,7 +60,7 @@ public class BackupBeans implements CamelConfiguration {
         BackupSettings settings = BackupSettings.resolve(properties::resolveProperty);
         Registry registry = context.getRegistry();
         registry.bind("backupSettings", settings);
-        settings.totp(); // a malformed TOTP secret stops start-up, whatever the command
+        Totp.from(settings); // a malformed TOTP secret stops start-up, whatever the command
         Databases databases = new Databases(settings);
         registry.bind("databases", databases);
         RunRegistry runs = new RunRegistry(settings.clusterFolder().orElse(null));
@@ -64,14 +78,14 @@ public class BackupBeans implements CamelConfiguration {
         }
         registry.bind("dumpThreads", context.getExecutorServiceManager().newFixedThreadPool(this, "dump-table",
                 settings.parallelism()));
-        registry.bind("dumpEncoding", new io.github.cameld1backup.dump.DumpEncoding(templates));
+        registry.bind("dumpEncoding", new DumpEncoding(templates));
         registry.bind("sqliteQuery", new SqliteQuery());
         registry.bind("d1Responses", new D1Responses());
         // One budget for the process, or with backup.cluster one shared by every replica through a file there.
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
                 settings.d1RequestWindow(), settings.clusterFolder().orElse(null)), settings.d1Retries(),
                 settings.d1RetryDelay(), settings.d1RetryMaxWait()));
-        io.github.cameld1backup.export.ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
+        ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
         int cores = Runtime.getRuntime().availableProcessors();
         registry.bind("gzipFormat", new GzipDataFormat(context.getExecutorServiceManager().newFixedThreadPool(this,
                 "gzip", cores), cores, settings.compressionLevel()));
@@ -79,13 +93,13 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("ageFormat", new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities()));
         // aws2-s3 endpoints name this client (amazonS3Client=#r2Client); only built when R2 is a target of
         // some database. One R2 connection per deployment: databases choose buckets and prefixes.
-        java.util.stream.Stream.concat(java.util.stream.Stream.of(settings), databases.all().stream())
-                .map(BackupSettings::r2).flatMap(java.util.Optional::stream).findFirst()
+        Stream.concat(Stream.of(settings), databases.all().stream())
+                .map(BackupSettings::r2).flatMap(Optional::stream).findFirst()
                 .ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
         registry.bind("backupListing", new BackupListing(s3));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
-        registry.bind("partialCopies", new io.github.cameld1backup.store.PartialCopies(s3));
+        registry.bind("partialCopies", new PartialCopies(s3));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
@@ -102,11 +116,11 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
-            io.github.cameld1backup.api.ApiGuard guard = settings.apiGuard(Clock.systemUTC());
+            ApiGuard guard = ApiGuard.from(settings, Clock.systemUTC());
             registry.bind("apiGuard", guard);
-            registry.bind("apiSessions", new io.github.cameld1backup.api.ApiSessions(guard, io.github.cameld1backup.api.ApiSessions
+            registry.bind("apiSessions", new ApiSessions(guard, ApiSessions
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
-            registry.bind("adminPage", new io.github.cameld1backup.api.AdminPage());
+            registry.bind("adminPage", new AdminPage());
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }

@@ -1,8 +1,11 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.config.BackupSettings;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
+import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 
@@ -29,7 +32,7 @@ public class DropIn implements CamelContextAware {
             return; // the application itself is camel-d1-backup's, or set up already
         }
         // Our defaults rank below everything the application sets; dumps spool to disk, not memory.
-        org.apache.camel.spi.PropertiesComponent properties = context.getPropertiesComponent();
+        PropertiesComponent properties = context.getPropertiesComponent();
         BackupSettings.defaults().forEach((key, value) -> {
             if (properties.resolveProperty((String) key).isEmpty()) {
                 properties.addInitialProperty((String) key, (String) value);
@@ -40,7 +43,7 @@ public class DropIn implements CamelContextAware {
         new BackupBeans().configure(context);
         try {
             // What the one-shot commands load: not the service's schedule and API.
-            List<Resource> routes = new java.util.ArrayList<>();
+            List<Resource> routes = new ArrayList<>();
             for (String file : RouteFiles.CORE) {
                 Resource route = PluginHelper.getResourceLoader(context).resolveResource("classpath:" + file);
                 if (!route.exists()) {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.restore.Verifier;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.testing.Backups;
-import io.github.cameld1backup.testing.D1Client;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.DumpRules;
@@ -120,7 +120,7 @@ class ConsistencyTest {
             assertThat(DatabaseSnapshot.of(intoSqlite)).isEqualTo(original);
             app.restore(name, "d1", false, 1);
             assertThat(DatabaseSnapshot.of(d1, restoreId)).isEqualTo(original);
-            Verifier.Report report = app.verify(name);
+            Verification report = app.verify(name);
             assertThat(report.ok()).as(report.checks().toString()).isTrue();
         }
     }

@@ -3,6 +3,7 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.WorkerdD1.Fault;

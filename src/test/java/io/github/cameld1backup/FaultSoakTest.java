@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.format.AesGcmDataFormat;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.WorkerdD1.Fault;

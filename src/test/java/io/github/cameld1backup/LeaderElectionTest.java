@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.cli.BackupCli;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

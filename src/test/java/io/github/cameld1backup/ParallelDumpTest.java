@@ -2,6 +2,8 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.source.D1Exception;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
 import io.github.cameld1backup.testing.WorkerdD1;
@@ -127,7 +129,7 @@ class ParallelDumpTest {
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1), () ->
                     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backups.run(settings, tmp.resolve("failing")))
                             // D1's refusal itself, not a table that stopped because of it
-                            .hasRootCauseInstanceOf(io.github.cameld1backup.source.D1Exception.class)
+                            .hasRootCauseInstanceOf(D1Exception.class)
                             .hasMessageContaining("refused for the test"));
             assertThat(Files.list(tmp.resolve("failing-work")).toList()).isEmpty();
         }

@@ -3,7 +3,7 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.FaultyBlobStore;
 import io.github.cameld1backup.testing.Fixtures;

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.format.AesGcmDataFormat;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
@@ -279,7 +281,7 @@ class R2StoreTest {
         s3.createBucket("killed");
         Path db = Fixtures.manyRows(tmp, "big", 1_200_000);
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), io.github.cameld1backup.cli.BackupCli.class.getName(),
+                "-cp", System.getProperty("java.class.path"), BackupCli.class.getName(),
                 "backup", "--source", "sqlite:" + db, "--target", "r2:killed", "--compression", "none")
                 .directory(Files.createDirectories(tmp.resolve("child")).toFile())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());

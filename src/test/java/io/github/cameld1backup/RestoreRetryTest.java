@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cameld1backup.restore.D1Loader;
 import io.github.cameld1backup.restore.RestoreException;
-import io.github.cameld1backup.restore.RestoreResult;
+import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;

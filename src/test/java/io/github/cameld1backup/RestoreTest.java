@@ -3,9 +3,10 @@ package io.github.cameld1backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cameld1backup.restore.RestoreResult;
-import io.github.cameld1backup.restore.Verifier;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.RestoreResult;
+import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
@@ -91,7 +92,7 @@ class RestoreTest {
             assertThat(DatabaseSnapshot.of(d1, restoreId)).isEqualTo(original);
             assertThat(toD1.requests()).isPositive();
 
-            Verifier.Report report = app.verify(name);
+            Verification report = app.verify(name);
             assertThat(report.ok()).as(report.summary()).isTrue();
         }
     }
@@ -199,7 +200,7 @@ class RestoreTest {
         String manifest = Files.readString(manifestFile);
         Files.writeString(manifestFile, manifest.replace("\"parent\" : 5", "\"parent\" : 6"));
         try (BackupApplication app = BackupApplication.start(settings(backups, null, null))) {
-            Verifier.Report report = app.verify(name);
+            Verification report = app.verify(name);
             assertThat(report.ok()).isFalse();
             assertThat(report.summary()).contains("FAIL  row counts: parent has 5, expected 6");
         }

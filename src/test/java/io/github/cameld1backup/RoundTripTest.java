@@ -2,6 +2,8 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cameld1backup.config.SampleDatabase;
+import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.D1Client;
 import io.github.cameld1backup.testing.WorkerdD1;

@@ -2,6 +2,7 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;

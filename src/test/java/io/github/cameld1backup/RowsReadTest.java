@@ -2,6 +2,7 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;

@@ -1,9 +1,11 @@
 package io.github.cameld1backup.api;
 
+import io.github.cameld1backup.core.ApiException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
@@ -27,7 +29,7 @@ public class AdminPage {
     private final Map<String, byte[]> content;
 
     public AdminPage() {
-        content = FILES.keySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(f -> f, AdminPage::read));
+        content = FILES.keySet().stream().collect(Collectors.toUnmodifiableMap(f -> f, AdminPage::read));
     }
 
     public void serve(@Header("file") String file, Exchange exchange) {

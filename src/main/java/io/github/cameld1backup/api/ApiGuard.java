@@ -1,5 +1,8 @@
 package io.github.cameld1backup.api;
 
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.core.ApiException;
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +23,16 @@ import org.slf4j.LoggerFactory;
  * accepted once. Every refusal is an {@link ApiException}; nothing secret is ever logged.
  */
 public class ApiGuard {
+
+    /** The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing. */
+    public static ApiGuard from(BackupSettings settings, Clock clock) {
+        Totp totp = Totp.from(settings).orElseThrow(() -> new IllegalArgumentException(
+                "TOTP_SECRET (totp.secret) is not set: the HTTP API needs a base32 TOTP secret (or set"
+                        + " BACKUP_API_ENABLED=false to run only the schedule)"));
+        return new ApiGuard(totp, settings.apiKey().orElse(null), settings.apiAllow(), clock,
+                settings.apiFailuresPerClient(), settings.apiClientFailureWindow(), settings.apiFailuresTotal(),
+                settings.apiTotalFailureWindow());
+    }
 
     public static final String API_KEY_HEADER = "X-API-Key";
     private static final Logger LOG = LoggerFactory.getLogger(ApiGuard.class);
@@ -89,7 +102,7 @@ public class ApiGuard {
 
     static String clientAddress(Exchange exchange) {
         Object address = exchange.getMessage().getHeader("CamelVertxPlatformHttpRemoteAddress");
-        if (address instanceof io.vertx.core.net.SocketAddress socket && socket.hostAddress() != null) {
+        if (address instanceof SocketAddress socket && socket.hostAddress() != null) {
             return socket.hostAddress();
         }
         return address == null ? "unknown" : address.toString();

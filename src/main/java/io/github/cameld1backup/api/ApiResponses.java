@@ -2,6 +2,9 @@ package io.github.cameld1backup.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.service.RunRegistry;
+import io.github.cameld1backup.observe.AuditLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -17,9 +20,9 @@ public class ApiResponses {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiResponses.class);
     private final ObjectMapper json = new ObjectMapper();
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
 
-    public ApiResponses(io.github.cameld1backup.audit.AuditLog audit) {
+    public ApiResponses(AuditLog audit) {
         this.audit = audit;
     }
 
@@ -28,7 +31,7 @@ public class ApiResponses {
     }
 
     public void accepted(Exchange exchange) throws JsonProcessingException {
-        String id = exchange.getMessage().getHeader(io.github.cameld1backup.RunRegistry.RUN_ID, String.class);
+        String id = exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("state", "queued");

@@ -1,10 +1,12 @@
 package io.github.cameld1backup.api;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -39,7 +41,7 @@ public class BackupDownload {
 
     /** Streams a backup of the first target of the database the request names. */
     public void stream(@Header("name") String name,
-                       @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS) BackupSettings settings,
+                       @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                        Exchange exchange) throws IOException {
         validateName(name);
         TargetSpec target = settings.primaryTarget();

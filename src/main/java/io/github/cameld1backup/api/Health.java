@@ -1,6 +1,6 @@
 package io.github.cameld1backup.api;
 
-import io.github.cameld1backup.RunRegistry;
+import io.github.cameld1backup.service.RunRegistry;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,11 +1,14 @@
 package io.github.cameld1backup.api;
 
+import io.github.cameld1backup.config.BackupSettings;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -16,6 +19,12 @@ import org.apache.commons.codec.binary.Base32;
  * digits, a step of 30 seconds by default, one step of clock drift either way.
  */
 public final class Totp {
+
+    /** The TOTP generator for {@code TOTP_SECRET}, when one is set (checked at start-up). */
+    public static Optional<Totp> from(BackupSettings settings) {
+        return settings.totpSecret().map(secret -> new Totp(decodeSecret(secret), settings.totpAlgorithm(),
+                settings.totpDigits(), settings.totpStep(), Clock.systemUTC()));
+    }
 
     private static final int[] POWERS = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
 
@@ -90,11 +99,11 @@ public final class Totp {
      * constant time, so timing says nothing about how close a guess was.
      */
     public OptionalLong match(String code) {
-        byte[] given = code.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] given = code.getBytes(StandardCharsets.US_ASCII);
         long now = currentStep();
         long found = Long.MIN_VALUE;
         for (long step = now - 1; step <= now + 1; step++) {
-            boolean equal = MessageDigest.isEqual(given, codeAt(step).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            boolean equal = MessageDigest.isEqual(given, codeAt(step).getBytes(StandardCharsets.US_ASCII));
             if (equal && found == Long.MIN_VALUE) {
                 found = step;
             }

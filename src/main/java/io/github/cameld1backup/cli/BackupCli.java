@@ -1,15 +1,17 @@
 package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
-import io.github.cameld1backup.Failures;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.api.Totp;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.camel.main.Main;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -163,7 +165,7 @@ public class BackupCli {
 
         @Override
         public Integer call() throws Exception {
-            org.apache.camel.main.Main main = BackupApplication.service(db.overrides(options.overrides()));
+            Main main = BackupApplication.service(db.overrides(options.overrides()));
             main.run();
             return main.getExitCode();
         }
@@ -245,7 +247,7 @@ public class BackupCli {
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
                 List<String> names = db.database != null || app.databases().names().isEmpty()
-                        ? java.util.Collections.singletonList(db.database) : app.databases().names();
+                        ? Collections.singletonList(db.database) : app.databases().names();
                 int failed = 0;
                 for (String name : names) { // one database failing does not stop the others
                     try {
@@ -274,7 +276,7 @@ public class BackupCli {
         @Override
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(Map.of()))) {
-                Totp totp = app.settings().totp().orElseThrow(() -> new IllegalArgumentException(
+                Totp totp = Totp.from(app.settings()).orElseThrow(() -> new IllegalArgumentException(
                         "TOTP_SECRET (totp.secret) is not set"));
                 spec.commandLine().getOut().println(totp.now());
                 return 0;

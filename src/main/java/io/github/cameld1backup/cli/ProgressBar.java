@@ -1,8 +1,8 @@
 package io.github.cameld1backup.cli;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.progress.BackupProgress;
-import io.github.cameld1backup.progress.Progress;
+import io.github.cameld1backup.observe.BackupProgress;
+import io.github.cameld1backup.observe.Progress;
 import java.io.Console;
 import java.io.PrintStream;
 import java.util.Locale;

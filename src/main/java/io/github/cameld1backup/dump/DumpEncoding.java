@@ -1,7 +1,8 @@
 package io.github.cameld1backup.dump;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,7 +43,7 @@ public class DumpEncoding {
      * Where the dump goes: the spool file itself, or (compressed or encrypted, not verified first) a
      * pipe into the encode route, started here.
      */
-    public OutputStream open(Exchange exchange, Path spool, io.github.cameld1backup.BackupSettings settings)
+    public OutputStream open(Exchange exchange, Path spool, BackupSettings settings)
             throws IOException {
         String compression = settings.compression();
         String encryption = settings.encryption();
@@ -68,7 +69,7 @@ public class DumpEncoding {
     }
 
     /** After the dump is closed (and verified): the body becomes the file holding the encoded object (or the plain dump). */
-    public void finish(Exchange exchange, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws Exception {
+    public void finish(Exchange exchange, @ExchangeProperty(BackupProperties.RUN) BackupRun run) throws Exception {
         Running running = exchange.getProperty(RUNNING, Running.class);
         Exchange encoded = null;
         if (running != null) {
@@ -101,9 +102,9 @@ public class DumpEncoding {
     }
 
     /** What the encode route reads: the spool, and the database's settings (its layers and keys). */
-    private static void properties(Exchange e, Path spool, io.github.cameld1backup.BackupSettings settings) {
+    private static void properties(Exchange e, Path spool, BackupSettings settings) {
         e.setProperty(SPOOL, spool);
-        e.setProperty(io.github.cameld1backup.Databases.SETTINGS, settings);
+        e.setProperty(BackupProperties.SETTINGS, settings);
     }
 
     private static boolean encodes(String compression, String encryption) {

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.dump;
 
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ public final class DumpPipe {
     }
 
     /** The writing end: {@link #close()} marks a complete stream, {@link #abort()} a broken one. */
-    public final class Sink extends OutputStream {
+    public final class Sink extends OutputStream implements SqlDumpWriter.Abortable {
         private byte[] chunk = new byte[chunkBytes];
         private int filled;
         private boolean closed;
@@ -96,6 +97,7 @@ public final class DumpPipe {
         }
 
         /** Ends the stream as broken: the reader fails instead of seeing an end. */
+        @Override
         public void abort() {
             if (!closed) {
                 closed = true;

@@ -2,6 +2,7 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.schema.Column;
 import io.github.cameld1backup.schema.Table;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,12 +1,14 @@
 package io.github.cameld1backup.dump;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.progress.BackupProgress;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.schema.Schema;
+import io.github.cameld1backup.schema.SchemaExclusions;
 import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
 import io.github.cameld1backup.source.QueryResult;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.sql.SqlText;
 import java.io.IOException;
 import java.time.format.DateTimeFormatter;
@@ -46,9 +48,9 @@ public class SqlDump {
     public static final String END_NOTE = "Complete only if its last statement is " + END_STATEMENT + " (end of dump)";
     private static final Logger LOG = LoggerFactory.getLogger(SqlDump.class);
 
-    private final BackupProgress progress;
+    private final DumpListener progress;
 
-    public SqlDump(BackupProgress progress) {
+    public SqlDump(DumpListener progress) {
         this.progress = progress;
     }
 
@@ -57,9 +59,9 @@ public class SqlDump {
      * segments (see {@link TableSegment}), for the splitter. The database's exclusions (backup.exclude)
      * are applied here: the schema stays whole.
      */
-    public List<TableSegment> writeHead(@Body Schema discovered, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run,
+    public List<TableSegment> writeHead(@Body Schema discovered, @ExchangeProperty(BackupProperties.RUN) BackupRun run,
                                  Exchange exchange) {
-        Schema schema = run.settings().exclusions().apply(discovered);
+        Schema schema = SchemaExclusions.apply(run.settings().exclusions(), discovered);
         run.schema(schema);
         SqlDumpWriter out = run.writer();
         // The header: fixed text, the version and the time, no names (a name may hold a quote or a semicolon).
@@ -85,7 +87,7 @@ public class SqlDump {
     }
 
     public TableDump startTable(@Body TableSegment segment, @ExchangeProperty(PARTS) TableParts parts,
-                                @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+                                @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         Table table = segment.table();
         SqlDumpWriter out = parts.open(segment);
         // No comments among the data: D1 counts a comment toward the statement after it, and a name in
@@ -97,13 +99,13 @@ public class SqlDump {
                     table.name());
         }
         TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
-                run.source().kind().equals(io.github.cameld1backup.SourceSpec.SQLITE));
+                run.source().kind().equals(SourceSpec.SQLITE));
         return new TableDump(cursor, new InsertWriter(out, table, InsertWriter.stagingTable(run.schema().tables())),
                 out, segment);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
-                          @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+                          @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         if (dump.cursor().tuples()) {
             for (byte[] tuple : dump.cursor().acceptTuples(page.get(0))) {
                 dump.inserts().tuple(tuple);
@@ -117,7 +119,7 @@ public class SqlDump {
     }
 
     public void endTable(@ExchangeProperty(TABLE) TableDump dump, @ExchangeProperty(PARTS) TableParts parts,
-                         @ExchangeProperty(BackupLifecycle.RUN) BackupRun run, Exchange exchange) throws IOException {
+                         @ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
         // The splitter keeps each table's exchange until all are done: let go of its last page now.
         exchange.getMessage().setBody(null);
         exchange.removeProperty(TABLE);
@@ -135,7 +137,7 @@ public class SqlDump {
     }
 
     /** Counters, rebuilds, indexes, views and triggers; then the end statement. */
-    public void writeTail(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void writeTail(@ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         Schema schema = run.schema();
         SqlDumpWriter out = run.writer();
         for (Map.Entry<String, String> seq : schema.sequences().entrySet()) {

@@ -1,8 +1,10 @@
 package io.github.cameld1backup.dump;
 
+import io.github.cameld1backup.config.PageSizing;
 import io.github.cameld1backup.schema.Column;
 import io.github.cameld1backup.schema.KeyPart;
 import io.github.cameld1backup.schema.Table;
+import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlText;
@@ -20,7 +22,7 @@ import java.util.List;
  * short, is selected as {@code CAST(X'..' AS TEXT)}. The last key is sent back as a literal too,
  * so it compares with the stored key exactly, whatever its type.
  */
-public final class TableCursor implements io.github.cameld1backup.source.D1Calls.Smaller {
+public final class TableCursor implements D1Calls.Smaller {
 
     private final Table table;
     private final PageSizing sizing;

@@ -1,6 +1,7 @@
 package io.github.cameld1backup.dump;
 
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;

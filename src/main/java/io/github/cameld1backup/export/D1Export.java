@@ -1,8 +1,8 @@
 package io.github.cameld1backup.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.Table;
 import java.io.IOException;
@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +73,7 @@ public class D1Export {
         }
     }
 
-    public Job start(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public Job start(@ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         LOG.info("Backup {}: asking D1 to export {}", run.id(), run.databaseName());
         return new Job(run.settings().exportTimeout(), run.settings().exportPollInterval());
     }
@@ -89,7 +91,7 @@ public class D1Export {
 
     /** D1's answer to one POST: complete (keep the signed URL), error (fail with D1's words) or still active. */
     public void answer(@Body JsonNode result, @ExchangeProperty(JOB) Job job,
-                       @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws InterruptedException {
+                       @ExchangeProperty(BackupProperties.RUN) BackupRun run) throws InterruptedException {
         job.polls++;
         String bookmark = result.path("at_bookmark").asText("");
         if (!bookmark.isBlank()) {
@@ -130,7 +132,7 @@ public class D1Export {
      * Streams the dump from the signed URL into a scratch file, then rewrites it into the run's dump.
      * The URL is fetched as D1 gave it (its signature covers the exact query) and without our API token.
      */
-    public Schema dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run)
+    public Schema dump(@ExchangeProperty(JOB) Job job, @ExchangeProperty(BackupProperties.RUN) BackupRun run)
             throws IOException, InterruptedException {
         Path scratch = Files.createTempDirectory(run.settings().workDirectory(), "camel-d1-backup-export-");
         try {
@@ -179,14 +181,14 @@ public class D1Export {
     }
 
     private static List<String> texts(JsonNode array) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         array.forEach(m -> out.add(m.isTextual() ? m.asText() : m.path("message").asText(m.toString())));
         return out;
     }
 
     private static void deleteTree(Path dir) {
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             LOG.warn("Could not delete scratch folder {}: {}", dir, e.getMessage());
         }

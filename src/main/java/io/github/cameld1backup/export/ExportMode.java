@@ -1,8 +1,8 @@
 package io.github.cameld1backup.export;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.SourceSpec;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.Table;
 import java.util.List;
@@ -21,7 +21,7 @@ public class ExportMode {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportMode.class);
 
-    public boolean applies(@Body Schema schema, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public boolean applies(@Body Schema schema, @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         if (!run.settings().mode().equals("export")) {
             return false;
         }

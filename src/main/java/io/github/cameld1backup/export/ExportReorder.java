@@ -1,7 +1,7 @@
 package io.github.cameld1backup.export;
 
 import io.github.cameld1backup.dump.SqlDump;
-import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaObject;
 import io.github.cameld1backup.schema.Table;
@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Rewrites a SQL dump made by D1's export (each table's CREATE then its INSERTs, then indexes and
@@ -39,9 +40,9 @@ final class ExportReorder {
 
     static final String ROWIDS = "rowids are renumbered from 1 (D1's export carries no rowid, and this table has no"
             + " INTEGER PRIMARY KEY to carry it)";
-    private static final java.util.regex.Pattern KEYED = java.util.regex.Pattern.compile("\\b(UNIQUE|PRIMARY)\\b",
-            java.util.regex.Pattern.CASE_INSENSITIVE);
-    private static final java.util.regex.Pattern QUOTED_CREATE = java.util.regex.Pattern.compile("CREATE TABLE ['\"]");
+    private static final Pattern KEYED = Pattern.compile("\\b(UNIQUE|PRIMARY)\\b",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern QUOTED_CREATE = Pattern.compile("CREATE TABLE ['\"]");
     private static final Set<String> SKIPPED = Set.of("PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
             "RELEASE", "ANALYZE");
 

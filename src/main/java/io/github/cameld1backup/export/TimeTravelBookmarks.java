@@ -1,8 +1,8 @@
 package io.github.cameld1backup.export;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.model.Manifest;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
@@ -18,11 +18,11 @@ public class TimeTravelBookmarks {
 
     private static final Logger LOG = LoggerFactory.getLogger(TimeTravelBookmarks.class);
 
-    public void before(@Body String bookmark, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void before(@Body String bookmark, @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         run.timeTravel(new Manifest.TimeTravel(bookmark, null, false, null));
     }
 
-    public void after(@Body String bookmark, @ExchangeProperty(BackupLifecycle.RUN) BackupRun run) {
+    public void after(@Body String bookmark, @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         String before = run.timeTravel() == null ? null : run.timeTravel().bookmarkBefore();
         if (bookmark.equals(before)) {
             run.timeTravel(new Manifest.TimeTravel(before, bookmark, true, "No write reached the database while the"

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.format;
 
+import io.github.cameld1backup.config.BackupSettings;
 import java.io.EOFException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,7 +37,7 @@ public class AesGcmDataFormat extends StreamingDataFormat {
     }
 
     @Override
-    StreamingDataFormat forSettings(io.github.cameld1backup.BackupSettings settings) {
+    StreamingDataFormat forSettings(BackupSettings settings) {
         return new AesGcmDataFormat(settings.encryptionKey().orElse(null));
     }
 

@@ -6,6 +6,10 @@ import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFac
 import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
+import io.github.cameld1backup.config.AgeRecipients;
+import io.github.cameld1backup.config.BackupSettings;
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -28,18 +32,11 @@ public class AgeDataFormat extends StreamingDataFormat {
     public AgeDataFormat(List<String> recipients, List<String> identities) {
         this.recipients = List.copyOf(recipients);
         this.identities = List.copyOf(identities);
-        try {
-            for (String r : recipients) {
-                X25519RecipientStanzaWriterFactory.newRecipientStanzaWriter(r);
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("AGE_RECIPIENTS (age.recipients) must be age X25519 public keys"
-                    + " (age1...), separated by commas");
-        }
+        AgeRecipients.check(recipients);
     }
 
     @Override
-    StreamingDataFormat forSettings(io.github.cameld1backup.BackupSettings settings) {
+    StreamingDataFormat forSettings(BackupSettings settings) {
         return new AgeDataFormat(settings.ageRecipients(), settings.ageIdentities());
     }
 
@@ -76,25 +73,25 @@ public class AgeDataFormat extends StreamingDataFormat {
         try (ReadableByteChannel channel = new StandardDecryptingChannelFactory()
                 .newDecryptingChannel(Channels.newChannel(in), readers)) {
             Channels.newInputStream(channel).transferTo(out);
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new DecryptionException("backup failed authentication (age): wrong identity, or the file was altered"
                     + " or cut short (" + e.getMessage() + ")", e);
         }
     }
 
     /** Lets the age channel finish its last chunk without closing Camel's stream. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
+    private static final class NonClosing extends FilterOutputStream {
         NonClosing(OutputStream out) {
             super(out);
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws java.io.IOException {
+        public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
         }
 
         @Override
-        public void close() throws java.io.IOException {
+        public void close() throws IOException {
             flush();
         }
     }

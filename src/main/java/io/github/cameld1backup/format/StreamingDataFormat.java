@@ -1,7 +1,7 @@
 package io.github.cameld1backup.format;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.core.BackupProperties;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.camel.Exchange;
@@ -39,7 +39,7 @@ abstract class StreamingDataFormat extends ServiceSupport implements DataFormat,
      * with keys answers one made from that database's settings; this one outside a request.
      */
     StreamingDataFormat forDatabase(Exchange exchange) {
-        BackupSettings settings = exchange.getProperty(Databases.SETTINGS, BackupSettings.class);
+        BackupSettings settings = exchange.getProperty(BackupProperties.SETTINGS, BackupSettings.class);
         return settings == null ? this : forSettings(settings);
     }
 

@@ -7,6 +7,7 @@ import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.sql.SqlText;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -195,6 +196,6 @@ public final class D1Loader {
     }
 
     private static byte[] longBytes(long v) {
-        return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+        return ByteBuffer.allocate(8).putLong(v).array();
     }
 }

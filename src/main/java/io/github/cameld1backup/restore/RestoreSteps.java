@@ -1,16 +1,24 @@
 package io.github.cameld1backup.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.core.Failures;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.RestoreResult;
+import io.github.cameld1backup.model.RestoreRun;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.source.D1Calls;
+import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -43,19 +52,14 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  */
 public class RestoreSteps {
 
-    public static final String RUN = "restoreRun";
-    /** Options, as headers of the restore request. */
-    public static final String TO = "RestoreTo";
-    public static final String REPLACE = "RestoreReplace";
-    public static final String RESUME_FROM = "RestoreResumeFrom";
     private static final Logger LOG = LoggerFactory.getLogger(RestoreSteps.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<S3Client> s3;
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
     private final Supplier<ProducerTemplate> templates;
 
-    public RestoreSteps(Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit,
+    public RestoreSteps(Supplier<S3Client> s3, AuditLog audit,
                         Supplier<ProducerTemplate> templates) {
         this.s3 = s3;
         this.audit = audit;
@@ -63,7 +67,7 @@ public class RestoreSteps {
     }
 
     /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
-    public void fetch(@Body String backup, @ExchangeProperty(Databases.SETTINGS) BackupSettings settings,
+    public void fetch(@Body String backup, @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                       Exchange exchange) throws Exception {
         Path local = Path.of(backup);
         Path file;
@@ -108,7 +112,7 @@ public class RestoreSteps {
         }
         String sha256 = sha256(file);
         RestoreRun run = new RestoreRun(name, file, downloaded, manifest, sha256);
-        exchange.setProperty(RUN, run);
+        exchange.setProperty(BackupProperties.RESTORE_RUN, run);
         if (manifest != null && !sha256.equals(manifest.sha256())) {
             throw new RestoreException("the stored object " + name + " does not match its manifest (SHA-256 differs):"
                     + " it was altered or cut short; nothing was restored");
@@ -117,12 +121,12 @@ public class RestoreSteps {
     }
 
     /** Body: the plain SQL (authenticated and decompressed by now). */
-    public RestoreResult load(@Body Object sql, @ExchangeProperty(RUN) RestoreRun run,
-                              @ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange)
+    public RestoreResult load(@Body Object sql, @ExchangeProperty(BackupProperties.RESTORE_RUN) RestoreRun run,
+                              @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange)
             throws Exception {
-        String to = exchange.getMessage().getHeader(TO, String.class);
-        boolean replace = exchange.getMessage().getHeader(REPLACE, false, Boolean.class);
-        long resumeFrom = exchange.getMessage().getHeader(RESUME_FROM, 1L, Long.class);
+        String to = exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class);
+        boolean replace = exchange.getMessage().getHeader(BackupHeaders.RESTORE_REPLACE, false, Boolean.class);
+        long resumeFrom = exchange.getMessage().getHeader(BackupHeaders.RESTORE_RESUME_FROM, 1L, Long.class);
         Instant start = Instant.now();
         List<CreatedObject> created = replace ? created(open(sql, exchange)) : List.of();
         RestoreResult result;
@@ -183,12 +187,12 @@ public class RestoreSteps {
     private static List<Map<String, Object>> execute(ProducerTemplate template, BackupSettings settings, String database,
                                                      List<String> statements, D1Calls.CommitCheck check) {
         Exchange answer = template.send("direct:d1-execute", e -> {
-            e.setProperty(Databases.SETTINGS, settings);
+            e.setProperty(BackupProperties.SETTINGS, settings);
             e.setProperty("d1DatabaseId", database);
             if (check != null) {
                 e.setProperty(D1Calls.COMMITTED, check); // a write: resent only once known not to have committed
             }
-            e.getMessage().setBody(new io.github.cameld1backup.source.SqlBatch(statements));
+            e.getMessage().setBody(new SqlBatch(statements));
         });
         if (answer.getException() != null) {
             throw answer.getException() instanceof RuntimeException r ? r : new IllegalStateException(answer.getException());
@@ -198,15 +202,15 @@ public class RestoreSteps {
 
     /** Error path of restore and verify: remove a downloaded copy. */
     public void failed(Exchange exchange) {
-        RestoreRun run = exchange.getProperty(RUN, RestoreRun.class);
+        RestoreRun run = exchange.getProperty(BackupProperties.RESTORE_RUN, RestoreRun.class);
         if (run != null) {
             cleanup(run);
         }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
         details.put("object", run == null ? exchange.getMessage().getBody(String.class) : run.name());
-        details.put("target", exchange.getMessage().getHeader(TO, String.class));
-        details.put("error", cause == null ? "unknown error" : io.github.cameld1backup.Failures.message(cause));
+        details.put("target", exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class));
+        details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.record(exchange.getFromRouteId(), "failed", details);
     }
 
@@ -225,7 +229,7 @@ public class RestoreSteps {
         if (sql instanceof StreamCache cache) {
             cache.reset();
         }
-        if (sql instanceof java.io.File f) {
+        if (sql instanceof File f) {
             return Files.newInputStream(f.toPath());
         }
         return exchange.getContext().getTypeConverter().convertTo(InputStream.class, exchange, sql);
@@ -241,7 +245,7 @@ public class RestoreSteps {
     static String sha256(Path file) throws Exception {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -14,6 +14,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,12 +89,12 @@ public final class SqliteLoader {
     static List<String> dropsFor(List<CreatedObject> created) {
         List<String> order = List.of("trigger", "view", "index", "table");
         return created.stream()
-                .sorted(java.util.Comparator.comparingInt(o -> order.indexOf(o.type())))
+                .sorted(Comparator.comparingInt(o -> order.indexOf(o.type())))
                 .map(CreatedObject::dropStatement).toList();
     }
 
     static List<String> userObjects(Statement s) throws SQLException {
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         try (ResultSet rs = s.executeQuery("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%'"
                 + " ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")) {
             while (rs.next()) {

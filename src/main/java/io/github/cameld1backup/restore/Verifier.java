@@ -1,20 +1,25 @@
 package io.github.cameld1backup.restore;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.RestoreRun;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.model.Verification;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.dump.DumpEnd;
 import io.github.cameld1backup.schema.SchemaDiscovery;
 import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.source.SqliteQuery;
 import io.github.cameld1backup.sql.SqlText;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,37 +38,22 @@ import org.slf4j.LoggerFactory;
 public class Verifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
 
-    public Verifier(io.github.cameld1backup.audit.AuditLog audit) {
+    public Verifier(AuditLog audit) {
         this.audit = audit;
     }
 
-    /** One check and its outcome. */
-    public record Check(String name, boolean ok, String detail) {
-    }
-
-    /** The verdict on a backup. */
-    public record Report(String backup, boolean ok, List<Check> checks) {
-        public String summary() {
-            StringBuilder out = new StringBuilder((ok ? "VERIFIED " : "FAILED ") + backup + "\n");
-            for (Check c : checks) {
-                out.append(c.ok() ? "  ok    " : "  FAIL  ").append(c.name()).append(": ").append(c.detail()).append('\n');
-            }
-            return out.toString().stripTrailing();
-        }
-    }
-
     /** The verify command: body is the decoded SQL of a fetched backup. */
-    public Report verify(@Body Object sql, @ExchangeProperty(RestoreSteps.RUN) RestoreRun run,
-                         @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS)
-                         io.github.cameld1backup.BackupSettings settings, Exchange exchange) throws Exception {
-        List<Check> checks = new ArrayList<>();
+    public Verification verify(@Body Object sql, @ExchangeProperty(BackupProperties.RESTORE_RUN) RestoreRun run,
+                         @ExchangeProperty(BackupProperties.SETTINGS)
+                         BackupSettings settings, Exchange exchange) throws Exception {
+        List<Verification.Check> checks = new ArrayList<>();
         Manifest manifest = run.manifest();
-        checks.add(new Check("authenticated and decompressed", true, run.encryption() + (run.gzip() ? ", gzip" : "")));
-        checks.add(manifest == null ? new Check("manifest", false, "none found beside the backup")
-                : new Check("SHA-256 matches the manifest", true, run.sha256()));
-        Report report = check(settings.workDirectory(), run.name(), RestoreSteps.open(sql, exchange),
+        checks.add(new Verification.Check("authenticated and decompressed", true, run.encryption() + (run.gzip() ? ", gzip" : "")));
+        checks.add(manifest == null ? new Verification.Check("manifest", false, "none found beside the backup")
+                : new Verification.Check("SHA-256 matches the manifest", true, run.sha256()));
+        Verification report = check(settings.workDirectory(), run.name(), RestoreSteps.open(sql, exchange),
                 manifest == null ? null : manifest.tables(), manifest == null ? null : manifest.schemaHash(), checks);
         RestoreSteps.cleanup(run);
         audit.record("verify", report.ok() ? "succeeded" : "failed", Map.of("object", run.name(), "checks",
@@ -73,9 +63,9 @@ public class Verifier {
     }
 
     /** Backup setting backup.verify: the finished dump itself, before it is stored; the result goes in the manifest. */
-    public void verifyDump(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run) throws Exception {
+    public void verifyDump(@ExchangeProperty(BackupProperties.RUN) BackupRun run) throws Exception {
         try (InputStream sql = Files.newInputStream(run.spool())) {
-            Report report = check(run.settings().workDirectory(), run.objectNameOrBase(), sql, run.tableRows(),
+            Verification report = check(run.settings().workDirectory(), run.objectNameOrBase(), sql, run.tableRows(),
                     run.schema().hash(), new ArrayList<>());
             run.verification(report);
             if (!report.ok()) {
@@ -86,8 +76,8 @@ public class Verifier {
     }
 
     /** Loads the SQL into a scratch database in {@code workDirectory} (the database's own) and checks it. */
-    private Report check(Path workDirectory, String name, InputStream sql, Map<String, Long> expectedRows,
-                         String expectedHash, List<Check> checks) throws Exception {
+    private Verification check(Path workDirectory, String name, InputStream sql, Map<String, Long> expectedRows,
+                         String expectedHash, List<Verification.Check> checks) throws Exception {
         Files.createDirectories(workDirectory);
         Path scratch = Files.createTempFile(workDirectory, "verify-", ".db");
         try {
@@ -95,18 +85,18 @@ public class Verifier {
             DumpEnd.Watch watched = new DumpEnd.Watch(sql);
             try {
                 long n = new SqliteLoader().load(watched, scratch, false, List.of());
-                checks.add(new Check("restores into SQLite", true, n + " statements"));
+                checks.add(new Verification.Check("restores into SQLite", true, n + " statements"));
             } catch (RuntimeException e) {
-                checks.add(new Check("restores into SQLite", false, e.getMessage()));
-                return new Report(name, false, checks);
+                checks.add(new Verification.Check("restores into SQLite", false, e.getMessage()));
+                return new Verification(name, false, checks);
             }
             // The end-of-dump statement, or the comment line of dumps from earlier versions: else it was cut short.
-            checks.add(new Check("ends with the end-of-dump line", watched.complete(), watched.complete()
+            checks.add(new Verification.Check("ends with the end-of-dump line", watched.complete(), watched.complete()
                     ? "complete" : "the dump was cut short"));
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + scratch); Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
                     String result = rs.next() ? rs.getString(1) : "no answer";
-                    checks.add(new Check("integrity_check", "ok".equals(result), result));
+                    checks.add(new Verification.Check("integrity_check", "ok".equals(result), result));
                 }
                 int violations = 0;
                 try (ResultSet rs = s.executeQuery("PRAGMA foreign_key_check")) {
@@ -114,7 +104,7 @@ public class Verifier {
                         violations++;
                     }
                 }
-                checks.add(new Check("foreign_key_check", violations == 0, violations + " violations"));
+                checks.add(new Verification.Check("foreign_key_check", violations == 0, violations + " violations"));
                 if (expectedRows != null) {
                     List<String> wrong = new ArrayList<>();
                     for (Map.Entry<String, Long> t : expectedRows.entrySet()) {
@@ -123,19 +113,19 @@ public class Verifier {
                             if (rows != t.getValue()) {
                                 wrong.add(t.getKey() + " has " + rows + ", expected " + t.getValue());
                             }
-                        } catch (java.sql.SQLException e) {
+                        } catch (SQLException e) {
                             wrong.add(t.getKey() + " is missing");
                         }
                     }
-                    checks.add(new Check("row counts", wrong.isEmpty(), wrong.isEmpty()
+                    checks.add(new Verification.Check("row counts", wrong.isEmpty(), wrong.isEmpty()
                             ? expectedRows.size() + " tables as expected" : String.join("; ", wrong)));
                 }
             }
             if (expectedHash != null) {
                 String hash = schemaHash(scratch);
-                checks.add(new Check("schema hash", hash.equals(expectedHash), hash));
+                checks.add(new Verification.Check("schema hash", hash.equals(expectedHash), hash));
             }
-            return new Report(name, checks.stream().allMatch(Check::ok), checks);
+            return new Verification(name, checks.stream().allMatch(Verification.Check::ok), checks);
         } finally {
             Files.deleteIfExists(scratch);
         }

@@ -1,17 +1,20 @@
 package io.github.cameld1backup.retention;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.SourceSpec;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
@@ -32,9 +35,9 @@ public class Pruner {
 
     private final BackupListing listing;
     private final Supplier<S3Client> s3;
-    private final io.github.cameld1backup.audit.AuditLog audit;
+    private final AuditLog audit;
 
-    public Pruner(BackupListing listing, Supplier<S3Client> s3, io.github.cameld1backup.audit.AuditLog audit) {
+    public Pruner(BackupListing listing, Supplier<S3Client> s3, AuditLog audit) {
         this.listing = listing;
         this.s3 = s3;
         this.audit = audit;
@@ -57,10 +60,10 @@ public class Pruner {
 
     /** Prunes the first target of the database whose settings the exchange carries. */
     public Report prune(@Header(DRY_RUN) Boolean dryRun,
-                        @ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS) BackupSettings settings)
+                        @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings)
             throws IOException {
         boolean dry = Boolean.TRUE.equals(dryRun);
-        RetentionPolicy policy = settings.retention();
+        RetentionPolicy policy = RetentionPolicy.from(settings);
         TargetSpec target = settings.primaryTarget();
         List<RetentionPolicy.Backup> backups = new ArrayList<>();
         for (Manifest m : listing.list(target)) {
@@ -80,7 +83,7 @@ public class Pruner {
             }
         }
         Report report = new Report(target.describe(), dry, decisions, deleted);
-        audit.record("prune", dry ? "dry-run" : "succeeded", java.util.Map.of("target", target.describe(), "kept",
+        audit.record("prune", dry ? "dry-run" : "succeeded", Map.of("target", target.describe(), "kept",
                 decisions.stream().filter(RetentionPolicy.Decision::keep).map(d -> d.backup().name()).toList(),
                 "deleted", deleted, "wouldGo", dry ? decisions.stream().filter(d -> !d.keep()).map(d -> d.backup().name())
                         .toList() : List.of()));
@@ -90,7 +93,7 @@ public class Pruner {
     }
 
     /** After a backup: prune, but a failing prune never fails the backup that just succeeded. */
-    public void afterBackup(@ExchangeProperty(io.github.cameld1backup.BackupLifecycle.RUN) io.github.cameld1backup.BackupRun run) {
+    public void afterBackup(@ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         if (!run.settings().retentionEnabled()) {
             return;
         }

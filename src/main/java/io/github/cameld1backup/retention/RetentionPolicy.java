@@ -1,5 +1,6 @@
 package io.github.cameld1backup.retention;
 
+import io.github.cameld1backup.config.BackupSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -22,6 +23,18 @@ import java.util.function.Function;
  */
 public record RetentionPolicy(int last, int daily, int weekly, int monthly, int yearly, Duration keepWithin,
                               Duration minAge, ZoneId zone) {
+
+    /** The retention policy of the settings (checked when first asked for: prune and the after-backup step). */
+    public static RetentionPolicy from(BackupSettings settings) {
+        int last = settings.retentionKeepLast();
+        int daily = settings.retentionKeepDaily();
+        int weekly = settings.retentionKeepWeekly();
+        int monthly = settings.retentionKeepMonthly();
+        int yearly = settings.retentionKeepYearly();
+        Duration within = settings.retentionKeepWithin();
+        Duration minAge = settings.retentionMinAge();
+        return new RetentionPolicy(last, daily, weekly, monthly, yearly, within, minAge, settings.retentionTimeZone());
+    }
 
     /** A backup as retention sees it. */
     public record Backup(String name, Instant time) {

@@ -4,11 +4,14 @@ import io.github.cameld1backup.source.QueryResult;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Bean that discovers the schema in two rounds of queries: sqlite_master first, then for every
@@ -30,7 +33,7 @@ public class SchemaDiscovery {
             "geopoly", Set.of("node", "parent", "rowid"));
 
     /** The word rowid anywhere in a CREATE TABLE: WITHOUT ROWID, or a column that takes the name. */
-    private static final java.util.regex.Pattern MENTIONS_ROWID = java.util.regex.Pattern.compile("(?i)\\browid\\b");
+    private static final Pattern MENTIONS_ROWID = Pattern.compile("(?i)\\browid\\b");
 
     public SqlBatch masterQuery() {
         return SqlBatch.of("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid");
@@ -61,7 +64,7 @@ public class SchemaDiscovery {
                 .filter(o -> o.type().equals("table") && shadowNames.contains(o.name().toLowerCase(Locale.ROOT)))
                 .filter(SchemaDiscovery::moduleMade)
                 .map(o -> o.name().toLowerCase(Locale.ROOT))
-                .collect(java.util.stream.Collectors.toSet());
+                .collect(Collectors.toSet());
         boolean hasSequence = all.stream().anyMatch(o -> o.name().equalsIgnoreCase("sqlite_sequence"));
         List<SchemaObject> kept = all.stream()
                 .filter(o -> o.sql() != null) // automatic indexes have no SQL and come back by themselves
@@ -78,7 +81,7 @@ public class SchemaDiscovery {
      */
     private static Set<String> shadowSuffixes(String createSql) {
         String module = Table.moduleOf(createSql);
-        Set<String> suffixes = new java.util.HashSet<>(SHADOW_SUFFIXES.getOrDefault(module, Set.of()));
+        Set<String> suffixes = new HashSet<>(SHADOW_SUFFIXES.getOrDefault(module, Set.of()));
         if (module.startsWith("fts") && Table.moduleOption(createSql, "content").isPresent()
                 && !optionIs(createSql, "contentless_unindexed", "1")) {
             suffixes.remove("content");

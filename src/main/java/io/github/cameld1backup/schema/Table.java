@@ -1,5 +1,6 @@
 package io.github.cameld1backup.schema;
 
+import io.github.cameld1backup.sql.SqlText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -183,7 +184,7 @@ public record Table(
                 return Optional.of(candidate);
             }
         }
-        return Optional.ofNullable(rowidAlias).map(io.github.cameld1backup.sql.SqlText::identifier);
+        return Optional.ofNullable(rowidAlias).map(SqlText::identifier);
     }
 
     public List<Column> insertableColumns() {

@@ -1,7 +1,9 @@
 package io.github.cameld1backup.source;
 
-import io.github.cameld1backup.BackupSettings;
-import io.github.cameld1backup.Databases;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.core.RequestMetrics;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -74,7 +76,7 @@ public class D1Calls {
     public Object call(String route, Exchange exchange, @ExchangeProperty("d1DatabaseId") String database)
             throws Exception {
         Object body = exchange.getMessage().getBody();
-        BackupSettings settings = exchange.getProperty(Databases.SETTINGS, BackupSettings.class);
+        BackupSettings settings = exchange.getProperty(BackupProperties.SETTINGS, BackupSettings.class);
         D1RequestBudget requests = budget;
         CommitCheck check = exchange.getProperty(COMMITTED, CommitCheck.class);
         Smaller smaller = exchange.getProperty(SMALLER, Smaller.class);
@@ -86,7 +88,7 @@ public class D1Calls {
             Exchange answer = templates.get().send(route, e -> {
                 e.setProperty("d1DatabaseId", database);
                 // whose account and token the request uses
-                e.setProperty(Databases.SETTINGS, settings);
+                e.setProperty(BackupProperties.SETTINGS, settings);
                 e.getMessage().setBody(sending);
             });
             Exception failure = answer.getException();
@@ -120,7 +122,7 @@ public class D1Calls {
             }
             waited += wait.toMillis();
             exchange.setProperty(RETRIES, exchange.getProperty(RETRIES, 0, Integer.class) + 1);
-            io.github.cameld1backup.metrics.BackupMetrics.of(exchange.getContext()).retried(exchange);
+            RequestMetrics.of(exchange.getContext()).retried(exchange);
             LOG.warn("D1 request failed ({}); retry {} of {} in {} ms", failure.getMessage(), attempt + 1, maxRetries,
                     wait.toMillis());
             Thread.sleep(wait.toMillis());
@@ -147,7 +149,7 @@ public class D1Calls {
      * Route step of a D1 attempt: the bearer token of the database the exchange is for. Set here, not
      * by an expression, so the token never passes through expression evaluation (logged at TRACE).
      */
-    public void authorize(@ExchangeProperty(Databases.SETTINGS) io.github.cameld1backup.BackupSettings settings,
+    public void authorize(@ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                           Exchange exchange) {
         exchange.getMessage().setHeader("Authorization", "Bearer " + settings.d1Api().token());
     }
@@ -155,11 +157,11 @@ public class D1Calls {
     /** A network failure names the D1 API and the attempts made: "Connection reset" alone says nothing of where. */
     static Exception described(Exception failure, int attempts) {
         Throwable cause = failure;
-        while (cause != null && !(cause instanceof D1Exception) && !(cause instanceof java.io.IOException)) {
+        while (cause != null && !(cause instanceof D1Exception) && !(cause instanceof IOException)) {
             cause = cause.getCause();
         }
-        if (cause instanceof java.io.IOException io) {
-            return new java.io.IOException("D1 API request failed after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
+        if (cause instanceof IOException io) {
+            return new IOException("D1 API request failed after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
                     + io.getMessage(), failure);
         }
         return failure;

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.source;
 
+import java.io.IOException;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -97,7 +98,7 @@ public class D1Exception extends RuntimeException {
             if (cause instanceof D1Exception d1) {
                 return d1.errorClass();
             }
-            if (cause instanceof java.io.IOException) {
+            if (cause instanceof IOException) {
                 return D1ErrorClass.TRANSIENT;
             }
         }

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
 
 /**
  * One budget for the requests this deployment makes to the Cloudflare API: at most {@code limit}
@@ -128,7 +129,7 @@ public final class D1RequestBudget {
         final Deque<Long> sent = new ArrayDeque<>();
     }
 
-    private long withSharedState(java.util.function.ToLongFunction<State> change) {
+    private long withSharedState(ToLongFunction<State> change) {
         synchronized (PROCESS_LOCKS.computeIfAbsent(shared, p -> new Object())) {
             try {
                 Files.createDirectories(shared.getParent());

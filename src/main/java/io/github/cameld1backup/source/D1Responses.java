@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.camel.Exchange;
 
 /**
@@ -36,12 +38,12 @@ public class D1Responses {
     }
 
     /** Answer of {@code /query}: the rows of the last statement, as column-name maps. */
-    public List<java.util.Map<String, Object>> queryRows(Exchange exchange) throws IOException {
+    public List<Map<String, Object>> queryRows(Exchange exchange) throws IOException {
         JsonNode result = envelope(exchange).result();
-        List<java.util.Map<String, Object>> rows = new ArrayList<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
         if (result.size() > 0) {
             for (JsonNode row : result.get(result.size() - 1).path("results")) {
-                java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+                Map<String, Object> values = new LinkedHashMap<>();
                 row.fields().forEachRemaining(f -> values.put(f.getKey(), value(f.getValue())));
                 rows.add(values);
             }

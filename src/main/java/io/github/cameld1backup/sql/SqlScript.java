@@ -2,6 +2,8 @@ package io.github.cameld1backup.sql;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,7 +44,7 @@ public final class SqlScript implements Iterator<String> {
     /** All statements of a script held in memory (tests, small scripts). */
     public static List<String> split(String sql) {
         List<String> out = new ArrayList<>();
-        new SqlScript(new java.io.StringReader(sql)).forEachRemaining(out::add);
+        new SqlScript(new StringReader(sql)).forEachRemaining(out::add);
         return out;
     }
 
@@ -83,7 +85,7 @@ public final class SqlScript implements Iterator<String> {
             }
             return c;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -92,7 +94,7 @@ public final class SqlScript implements Iterator<String> {
             try {
                 peeked = in.read();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
         return peeked;

@@ -1,6 +1,7 @@
 package io.github.cameld1backup.sql;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 /** Quoting and literal helpers shared by everything that writes SQL text. */
 public final class SqlText {
@@ -33,7 +34,7 @@ public final class SqlText {
 
     /** Text given as its bytes (which need not be valid UTF-8) as {@code CAST(X'..' AS TEXT)}. */
     public static String hexText(byte[] text) {
-        return "CAST(X'" + java.util.HexFormat.of().withUpperCase().formatHex(text) + "' AS TEXT)";
+        return "CAST(X'" + HexFormat.of().withUpperCase().formatHex(text) + "' AS TEXT)";
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.github.cameld1backup.store;
 
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.TargetSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Supplier;

@@ -1,7 +1,11 @@
 package io.github.cameld1backup.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -11,6 +15,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -33,23 +39,23 @@ public class BackupListing {
      * The backups in a target; for a database configured by name (backup.databases), only its own
      * (databases may share a bucket and prefix).
      */
-    public List<Manifest> listFor(@org.apache.camel.Body TargetSpec target,
-                               @org.apache.camel.ExchangeProperty(io.github.cameld1backup.Databases.SETTINGS)
-                               io.github.cameld1backup.BackupSettings settings) throws IOException {
+    public List<Manifest> listFor(@Body TargetSpec target,
+                               @ExchangeProperty(BackupProperties.SETTINGS)
+                               BackupSettings settings) throws IOException {
         List<Manifest> all = list(target);
         return settings == null || settings.database().isEmpty() ? all
                 : all.stream().filter(m -> isOf(m, settings)).toList();
     }
 
     /** Whether a stored backup is of this database: the same D1 database, or a SQLite source under the same name. */
-    public static boolean isOf(Manifest m, io.github.cameld1backup.BackupSettings settings) {
+    public static boolean isOf(Manifest m, BackupSettings settings) {
         if (m.database() == null) {
             return false;
         }
-        io.github.cameld1backup.SourceSpec source = settings.sourceIdentity();
-        return source.kind().equals(io.github.cameld1backup.SourceSpec.D1)
+        SourceSpec source = settings.sourceIdentity();
+        return source.kind().equals(SourceSpec.D1)
                 ? source.location().equalsIgnoreCase(String.valueOf(m.database().id()))
-                : io.github.cameld1backup.SourceSpec.SQLITE.equals(m.database().source())
+                : SourceSpec.SQLITE.equals(m.database().source())
                         && m.database().name() != null && m.database().name().equals(settings.backupName().orElse(null));
     }
 

@@ -1,8 +1,9 @@
 package io.github.cameld1backup.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.BackupRun;
-import io.github.cameld1backup.TargetSpec;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

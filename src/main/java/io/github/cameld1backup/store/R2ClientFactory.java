@@ -1,6 +1,6 @@
 package io.github.cameld1backup.store;
 
-import io.github.cameld1backup.BackupSettings.R2Settings;
+import io.github.cameld1backup.config.BackupSettings.R2Settings;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;

@@ -3,6 +3,7 @@ package io.github.cameld1backup.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
@@ -119,7 +120,7 @@ class ServiceApiTest {
                     Map.of("Authorization", "Bearer " + "9".repeat(20_000)));
             assertThat(huge.status()).isIn(400, 431);
             assertThat(service.app().context().getRegistry().lookupByNameAndType("runRegistry",
-                    io.github.cameld1backup.RunRegistry.class).running()).isEmpty();
+                    RunRegistry.class).running()).isEmpty();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.github.cameld1backup.bench;
 
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.github.cameld1backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.cameld1backup.progress.Progress;
+import io.github.cameld1backup.observe.Progress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,8 @@ package io.github.cameld1backup.dump;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.sql.SqlText;
 import io.github.cameld1backup.testing.Backups;

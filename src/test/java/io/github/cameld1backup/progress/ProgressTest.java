@@ -2,6 +2,7 @@ package io.github.cameld1backup.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;

@@ -3,7 +3,7 @@ package io.github.cameld1backup.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

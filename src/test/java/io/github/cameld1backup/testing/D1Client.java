@@ -2,6 +2,7 @@ package io.github.cameld1backup.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.sql.SqlScript;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +51,7 @@ public final class D1Client {
         }
         String defer = "PRAGMA defer_foreign_keys = on;\n";
         StringBuilder script = new StringBuilder(defer);
-        for (String statement : io.github.cameld1backup.sql.SqlScript.split(text)) {
+        for (String statement : SqlScript.split(text)) {
             String next = statement.strip().endsWith(";") ? statement + "\n" : statement + ";\n";
             if (script.length() > defer.length() && utf8(script) + utf8(next) > WorkerdD1.MAX_STATEMENT_BYTES) {
                 query(d1, databaseId, script.toString());

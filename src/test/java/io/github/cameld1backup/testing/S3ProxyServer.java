@@ -2,7 +2,7 @@ package io.github.cameld1backup.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.github.cameld1backup.BackupSettings;
+import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.store.R2ClientFactory;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,21 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.core.Failures;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.dump.DumpEncoding;
+import io.github.cameld1backup.dump.SqlDump;
+import io.github.cameld1backup.sql.SqlDumpWriter;
+import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.Manifest;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +29,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Body;
@@ -36,20 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public class BackupLifecycle {
 
-    public static final String RUN = "backupRun";
-    public static final String TARGET = "backupTarget";
-    /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
-    public static final String D1_DATABASE = "d1DatabaseId";
-    /**
-     * The details of a run that ended, for the reporting steps of routes/backup.camel.yaml and
-     * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.
-     */
-    public static final String REPORT = "backupReport";
-
-    /** Exchange properties naming what the store route writes next: name, content type and length. */
-    public static final String STORE_NAME = "storeName";
-    public static final String STORE_TYPE = "storeContentType";
-    public static final String STORE_LENGTH = "storeLength";
     private static final Logger LOG = LoggerFactory.getLogger(BackupLifecycle.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -61,10 +59,10 @@ public class BackupLifecycle {
 
     /**
      * Starts a run of the database whose settings {@link Databases#select} put in the exchange: the
-     * {@link BackupRun} goes into the exchange property {@value #RUN}.
+     * {@link BackupRun} goes into the exchange property {@value BackupProperties#RUN}.
      */
     @Handler
-    public void start(@ExchangeProperty(Databases.SETTINGS) BackupSettings settings, Exchange exchange) throws IOException {
+    public void start(@ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange) throws IOException {
         SourceSpec source = settings.source();
         Files.createDirectories(settings.workDirectory());
         Path spool = Files.createTempFile(settings.workDirectory(), "camel-d1-backup-", ".sql.spool");
@@ -73,7 +71,7 @@ public class BackupLifecycle {
         OutputStream out;
         try {
             out = exchange.getContext().getRegistry().lookupByNameAndType("dumpEncoding",
-                    io.github.cameld1backup.dump.DumpEncoding.class).open(exchange, spool, settings);
+                    DumpEncoding.class).open(exchange, spool, settings);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(spool); // the run does not exist yet, so failed() cannot remove it
             throw e;
@@ -81,18 +79,18 @@ public class BackupLifecycle {
         BackupRun run = new BackupRun(settings, spool, new SqlDumpWriter(out, settings.maxStatementBytes()),
                 settings.backupName().orElse(null));
         run.id(registry.attach(exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class), run));
-        exchange.setProperty(RUN, run);
-        exchange.setProperty(D1_DATABASE, source.location()); // the D1 routes address this database
+        exchange.setProperty(BackupProperties.RUN, run);
+        exchange.setProperty(BackupProperties.D1_DATABASE, source.location()); // the D1 routes address this database
         LOG.info("Backup {} of {} started", run.id(), source.describe());
     }
 
     /** Records the database name the D1 API answered with. */
-    public void databaseNamed(@Body String name, @ExchangeProperty(RUN) BackupRun run) {
+    public void databaseNamed(@Body String name, @ExchangeProperty(BackupProperties.RUN) BackupRun run) {
         run.databaseName(name);
     }
 
     /** Closes the dump and hands the spool file on to compression and encryption. */
-    public void finishDump(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
+    public void finishDump(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
         run.writer().close();
         exchange.getMessage().setBody(run.spool().toFile());
     }
@@ -101,18 +99,18 @@ public class BackupLifecycle {
      * Puts the finished object in a file of known length (so uploads stream it and a failed upload
      * is retried from it, without reading the database again), hashes it, and writes the manifest.
      */
-    public void stage(@Body Object body, @ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws Exception {
+    public void stage(@Body Object body, @ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws Exception {
         run.objectName(uniqueName(run));
         Path named = run.encodedFile();
         // The spool, or the file dumpEncoding encoded it into: staged where it is.
-        Path staged = body instanceof java.io.File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
+        Path staged = body instanceof File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
                 ? f.toPath()
                 : named;
         staged.toFile().deleteOnExit();
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = new DigestInputStream(
                 exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
-            if (body instanceof java.io.File f && staged.equals(f.toPath())) {
+            if (body instanceof File f && staged.equals(f.toPath())) {
                 in.transferTo(OutputStream.nullOutputStream());
             } else {
                 Files.copy(in, staged);
@@ -138,7 +136,7 @@ public class BackupLifecycle {
      * The stored object for one target: the staged file in the body, its name, type and length in the
      * properties the store route turns into file: or aws2-s3 headers, its metadata for R2.
      */
-    public void prepareObject(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
+    public void prepareObject(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         m.setBody(run.staged().toFile());
         name(exchange, run.objectName(), BackupNames.contentType(run.objectName()), Files.size(run.staged()));
@@ -150,7 +148,7 @@ public class BackupLifecycle {
     }
 
     /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
-    public void prepareManifest(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) throws IOException {
+    public void prepareManifest(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
         byte[] json = JSON.writeValueAsBytes(run.manifest());
         Message m = exchange.getMessage();
         m.setBody(json);
@@ -159,18 +157,18 @@ public class BackupLifecycle {
     }
 
     private static void name(Exchange exchange, String name, String contentType, long length) {
-        exchange.setProperty(STORE_NAME, name);
-        exchange.setProperty(STORE_TYPE, contentType);
-        exchange.setProperty(STORE_LENGTH, length);
+        exchange.setProperty(BackupProperties.STORE_NAME, name);
+        exchange.setProperty(BackupProperties.STORE_TYPE, contentType);
+        exchange.setProperty(BackupProperties.STORE_LENGTH, length);
     }
 
-    public void targetStored(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target) {
+    public void targetStored(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target) {
         String location = target.locationOf(run.objectName());
         run.stored(target, location);
         LOG.info("Backup {} stored at {}", run.id(), location);
     }
 
-    public void targetFailed(@ExchangeProperty(RUN) BackupRun run, @ExchangeProperty(TARGET) TargetSpec target,
+    public void targetFailed(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @ExchangeProperty(BackupProperties.TARGET) TargetSpec target,
                              Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String message = e == null ? "unknown error" : Failures.message(e);
@@ -179,7 +177,7 @@ public class BackupLifecycle {
     }
 
     /** The run's report once every target has been tried; fails the run if any copy failed. */
-    public BackupResult succeeded(@ExchangeProperty(RUN) BackupRun run, Exchange exchange) {
+    public BackupResult succeeded(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) {
         if (!run.failedAt().isEmpty()) {
             List<String> parts = new ArrayList<>();
             run.failedAt().forEach((t, msg) -> parts.add("failed on " + t + ": " + msg));
@@ -190,7 +188,7 @@ public class BackupLifecycle {
                 run.tablesDone(), run.rows(), run.writer().bytes(), run.manifest().storedBytes(), run.requests(),
                 Duration.between(run.startedAt(), Instant.now()));
         deleteScratch(run);
-        exchange.setProperty(REPORT, Map.of("run", run.id(), "database", run.databaseName(),
+        exchange.setProperty(BackupProperties.REPORT, Map.of("run", run.id(), "database", run.databaseName(),
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
         LOG.info(result.summary());
@@ -198,26 +196,26 @@ public class BackupLifecycle {
     }
 
     /** The run's status for whoever polls it, set after the run was reported (audited, counted). */
-    public void statusSucceeded(@ExchangeProperty(RUN) BackupRun run, @Body BackupResult result) {
+    public void statusSucceeded(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @Body BackupResult result) {
         registry.finished(run.id(), result, null);
     }
 
     /** Error path: close and remove scratch files; the exception still propagates to the caller. */
     public void failed(Exchange exchange) {
-        BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+        BackupRun run = exchange.getProperty(BackupProperties.RUN, BackupRun.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (run != null && !run.firstFailure(cause)) {
             // Reported already; the caller hears of that first failure, not of a table it stopped.
             if (run.failure() != null) {
                 exchange.setProperty(Exchange.EXCEPTION_CAUGHT, run.failure());
             }
-            exchange.removeProperty(REPORT);
+            exchange.removeProperty(BackupProperties.REPORT);
             return;
         }
         // The first failure may come from one table of several being read side by side (Camel hands the
         // run's own exchange no second turn here): no further table starts, none leaves a part behind.
-        io.github.cameld1backup.dump.TableParts parts = exchange.getProperty(io.github.cameld1backup.dump.SqlDump.PARTS,
-                io.github.cameld1backup.dump.TableParts.class);
+        TableParts parts = exchange.getProperty(SqlDump.PARTS,
+                TableParts.class);
         if (parts != null) {
             parts.discard(cause);
         }
@@ -229,7 +227,7 @@ public class BackupLifecycle {
             }
             deleteScratch(run);
         }
-        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
         if (run != null) {
             details.put("run", run.id());
             details.put("database", run.databaseName());
@@ -237,7 +235,7 @@ public class BackupLifecycle {
             details.put("durationMs", Duration.between(run.startedAt(), Instant.now()).toMillis());
         }
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
-        exchange.setProperty(REPORT, details);
+        exchange.setProperty(BackupProperties.REPORT, details);
         LOG.error("Backup {} failed: {}", run == null ? "" : run.id(), cause == null ? "unknown error" : Failures.message(cause));
     }
 
@@ -245,8 +243,8 @@ public class BackupLifecycle {
      * The failed run's status for whoever polls it, set after the failure was reported; a claimed run
      * that failed before it began (a bad source) gets its reason too.
      */
-    public void statusFailed(@ExchangeProperty(REPORT) Map<String, Object> report, Exchange exchange) {
-        BackupRun run = exchange.getProperty(RUN, BackupRun.class);
+    public void statusFailed(@ExchangeProperty(BackupProperties.REPORT) Map<String, Object> report, Exchange exchange) {
+        BackupRun run = exchange.getProperty(BackupProperties.RUN, BackupRun.class);
         String id = run != null ? run.id() : exchange.getMessage().getHeader(RunRegistry.RUN_ID, String.class);
         if (id != null) {
             registry.finished(id, null, String.valueOf(report.get("error")));

@@ -1,6 +1,9 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.service;
 
-import io.github.cameld1backup.api.ApiException;
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.BackupRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,12 +16,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bean that knows the runs of this process: at most one at a time per database (a trigger that
@@ -34,7 +41,7 @@ public class RunRegistry {
     /** Header carrying a claimed run's id into {@code direct:backup}. */
     public static final String RUN_ID = "BackupRunId";
     private static final int KEEP = 50;
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunRegistry.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RunRegistry.class);
 
     private final Map<String, Entry> runs = new LinkedHashMap<>();
     /** The running run of each database (key: its name, "" for the unnamed one). */
@@ -72,8 +79,8 @@ public class RunRegistry {
     }
 
     /** Route step: claims the run slot of the request's database and puts the run's id in header {@value #RUN_ID}. */
-    public void claim(@Header(Databases.HEADER) String database, @Header("BackupTrigger") String trigger,
-                      org.apache.camel.Exchange exchange) {
+    public void claim(@Header(BackupHeaders.DATABASE) String database, @Header("BackupTrigger") String trigger,
+                      Exchange exchange) {
         exchange.getMessage().setHeader(RUN_ID, claim(database, trigger));
     }
 
@@ -129,7 +136,7 @@ public class RunRegistry {
      * is what frees its slot (and its lock) when it ends, so it is never dropped.
      */
     private void forgetOldest() {
-        java.util.Iterator<Entry> oldest = runs.values().iterator();
+        Iterator<Entry> oldest = runs.values().iterator();
         while (runs.size() > KEEP && oldest.hasNext()) {
             if (oldest.next().finishedAt != null) {
                 oldest.remove();
@@ -146,7 +153,7 @@ public class RunRegistry {
      * The id of a run of this database that was cut off on some replica (it died mid-run), if the
      * cluster folder records one and no replica runs the database now.
      */
-    public synchronized Optional<String> interruptedRun(@Header(Databases.HEADER) String database) {
+    public synchronized Optional<String> interruptedRun(@Header(BackupHeaders.DATABASE) String database) {
         if (lockFolder == null || running.containsKey(key(database))) {
             return Optional.empty();
         }

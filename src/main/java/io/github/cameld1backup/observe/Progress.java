@@ -1,4 +1,4 @@
-package io.github.cameld1backup.progress;
+package io.github.cameld1backup.observe;
 
 import java.time.Duration;
 import java.util.Locale;

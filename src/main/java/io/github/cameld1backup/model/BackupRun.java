@@ -1,8 +1,10 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.model;
 
-import io.github.cameld1backup.dump.SqlDumpWriter;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.SourceSpec;
+import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.schema.Schema;
-import io.github.cameld1backup.store.Manifest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -11,12 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The state of one backup as it passes through the routes (exchange property {@code backupRun}). */
 public final class BackupRun {
 
     /** Sortable UTC time in backup names: 20261122T030000Z. */
-    static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private String id = UUID.randomUUID().toString();
     private final Instant startedAt = Instant.now();
@@ -29,17 +32,17 @@ public final class BackupRun {
     private final Map<String, String> failed = new LinkedHashMap<>();
     private String databaseName;
     private Schema schema;
-    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
     private int tablesDone;
     private String objectName;
     private Path staged;
     private Manifest manifest;
-    private io.github.cameld1backup.restore.Verifier.Report verification;
+    private Verification verification;
     private String mode = "paged";
     private Manifest.TimeTravel timeTravel;
-    private java.util.List<String> inexact;
+    private List<String> inexact;
 
-    BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
+    public BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
         this.source = settings.source();
         this.spool = spool;
@@ -51,7 +54,7 @@ public final class BackupRun {
         return id;
     }
 
-    void id(String id) {
+    public void id(String id) {
         this.id = id;
     }
 
@@ -197,11 +200,11 @@ public final class BackupRun {
         return objectName != null ? objectName : baseName() + extension();
     }
 
-    public void verification(io.github.cameld1backup.restore.Verifier.Report report) {
+    public void verification(Verification report) {
         this.verification = report;
     }
 
-    public io.github.cameld1backup.restore.Verifier.Report verification() {
+    public Verification verification() {
         return verification;
     }
 
@@ -218,15 +221,15 @@ public final class BackupRun {
      * Exported backups: what D1's export could not carry exactly (empty: exact); null for paged
      * backups, which read every value with quote(). Goes into the manifest as {@code exact}/{@code inexact}.
      */
-    public java.util.List<String> inexact() {
+    public List<String> inexact() {
         return inexact;
     }
 
-    public void inexact(java.util.List<String> reasons) {
-        this.inexact = reasons == null ? null : java.util.List.copyOf(reasons);
+    public void inexact(List<String> reasons) {
+        this.inexact = reasons == null ? null : List.copyOf(reasons);
     }
 
-    /** D1's Time Travel bookmarks around the run (see {@link io.github.cameld1backup.export.TimeTravelBookmarks}). */
+    /** D1's Time Travel bookmarks around the run (see export {@code TimeTravelBookmarks}). */
     public Manifest.TimeTravel timeTravel() {
         return timeTravel;
     }
@@ -235,7 +238,7 @@ public final class BackupRun {
         this.timeTravel = timeTravel;
     }
 
-    void objectName(String name) {
+    public void objectName(String name) {
         this.objectName = name;
     }
 
@@ -243,7 +246,7 @@ public final class BackupRun {
         return staged;
     }
 
-    void staged(Path file, Manifest manifest) {
+    public void staged(Path file, Manifest manifest) {
         this.staged = file;
         this.manifest = manifest;
     }
@@ -252,11 +255,11 @@ public final class BackupRun {
         return manifest;
     }
 
-    void stored(TargetSpec target, String location) {
+    public void stored(TargetSpec target, String location) {
         stored.put(target.describe(), location);
     }
 
-    void failed(TargetSpec target, String message) {
+    public void failed(TargetSpec target, String message) {
         failed.put(target.describe(), message);
     }
 

@@ -1,4 +1,4 @@
-package io.github.cameld1backup.restore;
+package io.github.cameld1backup.model;
 
 import java.time.Duration;
 

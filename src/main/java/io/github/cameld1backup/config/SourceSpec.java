@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 /** Where a backup reads from: {@code d1} (database id as location) or {@code sqlite:PATH}. */
 public record SourceSpec(String kind, String location) {

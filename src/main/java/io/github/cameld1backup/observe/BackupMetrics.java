@@ -1,8 +1,9 @@
-package io.github.cameld1backup.metrics;
+package io.github.cameld1backup.observe;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupResult;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.core.RequestMetrics;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.BackupRun;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,6 +16,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Body;
+import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -36,9 +38,9 @@ import org.apache.camel.spi.Registry;
  *       (D1 API calls or SQLite queries) and retried D1 calls, of every run.</li>
  * </ul>
  */
-public class BackupMetrics {
+public class BackupMetrics implements RequestMetrics {
 
-    public static final String BEAN = "backupMetrics";
+    public static final String BEAN = RequestMetrics.BEAN;
     /** The tag value when a run failed before its database was known. */
     static final String UNKNOWN = "unknown";
     static final String PREFIX = "d1backup.";
@@ -92,13 +94,13 @@ public class BackupMetrics {
     }
 
     /** The backup route's reporting step: a run succeeded, its result in the body. */
-    public void backupSucceeded(@ExchangeProperty(BackupLifecycle.RUN) BackupRun run, @Body BackupResult result) {
+    public void backupSucceeded(@ExchangeProperty(BackupProperties.RUN) BackupRun run, @Body BackupResult result) {
         succeeded(run, result);
     }
 
     /** The failure route's reporting step: a run failed (the run is absent when it failed before it started). */
     public void backupFailed(Exchange exchange) {
-        failed(exchange.getProperty(BackupLifecycle.RUN, BackupRun.class));
+        failed(exchange.getProperty(BackupProperties.RUN, BackupRun.class));
     }
 
     public MeterRegistry registry() {
@@ -106,11 +108,12 @@ public class BackupMetrics {
     }
 
     /** A D1 call of a backup is retried (restores are not counted). */
+    @Override
     public void retried(Exchange exchange) {
         if (registry == null) {
             return;
         }
-        BackupRun run = exchange.getProperty(BackupLifecycle.RUN, BackupRun.class);
+        BackupRun run = exchange.getProperty(BackupProperties.RUN, BackupRun.class);
         if (run != null) {
             retries.computeIfAbsent(run, r -> new AtomicLong()).incrementAndGet();
         }
@@ -171,7 +174,7 @@ public class BackupMetrics {
     }
 
     private void gauge(String name, String db, String unit, String description, Last l,
-                       java.util.function.ToDoubleFunction<Last> value) {
+                       ToDoubleFunction<Last> value) {
         // The gauges read l, which the map keeps alive for as long as the registry.
         Gauge.builder(PREFIX + name, l, value).tag("database", db).baseUnit(unit).description(description)
                 .register(registry);

@@ -1,7 +1,7 @@
-package io.github.cameld1backup.audit;
+package io.github.cameld1backup.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.BackupLifecycle;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.BackupResult;
 import java.io.IOException;
 import java.time.Instant;
@@ -41,7 +41,7 @@ public class Alerts {
     }
 
     /** The alert for a failed backup (the report BackupLifecycle.failed made), or null without a webhook. */
-    public String failed(@ExchangeProperty(BackupLifecycle.REPORT) Map<String, Object> report) throws IOException {
+    public String failed(@ExchangeProperty(BackupProperties.REPORT) Map<String, Object> report) throws IOException {
         String database = (String) report.get("database");
         String error = String.valueOf(report.get("error"));
         return payload("backup.failed", "Backup of " + database + " FAILED: " + error,

@@ -1,5 +1,8 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.service;
 
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.Databases;
+import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.store.BackupListing;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +37,7 @@ public class Schedules {
     }
 
     /** Adds the scheduled routes (and, clustered, the cluster service) to a configured, not yet started context. */
-    static void addTo(CamelContext context) throws Exception {
+    public static void addTo(CamelContext context) throws Exception {
         BackupSettings deployment = context.getRegistry().lookupByNameAndType("backupSettings", BackupSettings.class);
         Databases databases = context.getRegistry().lookupByNameAndType("databases", Databases.class);
         Optional<Path> cluster = deployment.clusterFolder();
@@ -84,7 +87,7 @@ public class Schedules {
      * The id of a run of this database that was cut off with its replica and never stored (no
      * manifest of it in the first target), to be run again; null when there is none.
      */
-    public String runToRedo(@Header(Databases.HEADER) String database) throws Exception {
+    public String runToRedo(@Header(BackupHeaders.DATABASE) String database) throws Exception {
         Optional<String> cutOff = runs.interruptedRun(database);
         if (cutOff.isEmpty()) {
             return null;

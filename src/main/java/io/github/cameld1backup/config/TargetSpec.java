@@ -1,4 +1,7 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
+
+import java.io.File;
+import java.nio.file.Path;
 
 /**
  * Where a backup is stored: {@code file} (a folder) or {@code r2} (a bucket, through aws2-s3 with
@@ -10,7 +13,7 @@ public record TargetSpec(String kind, String location, String prefix, long partS
     public static final String FILE = "file";
     public static final String R2 = "r2";
 
-    public static TargetSpec file(java.nio.file.Path dir) {
+    public static TargetSpec file(Path dir) {
         return new TargetSpec(FILE, dir.toString(), "", 0);
     }
 
@@ -24,6 +27,6 @@ public record TargetSpec(String kind, String location, String prefix, long partS
 
     /** Where an object of this name ends up, as users would write it. */
     public String locationOf(String name) {
-        return kind.equals(FILE) ? location + java.io.File.separator + name : "r2://" + location + "/" + prefix + name;
+        return kind.equals(FILE) ? location + File.separator + name : "r2://" + location + "/" + prefix + name;
     }
 }

@@ -1,7 +1,8 @@
-package io.github.cameld1backup.progress;
+package io.github.cameld1backup.observe;
 
-import io.github.cameld1backup.BackupLifecycle;
-import io.github.cameld1backup.BackupRun;
+import io.github.cameld1backup.core.BackupProperties;
+import io.github.cameld1backup.dump.DumpListener;
+import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.dump.TableDump;
 import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.schema.Table;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * count, or more if rows were deleted, so the ETA errs long. Tables without rowids (WITHOUT ROWID,
  * most virtual tables) cannot be estimated that way; then the ETA is "unknown".
  */
-public class BackupProgress {
+public class BackupProgress implements DumpListener {
 
     public static final String BEAN = "backupProgress";
     private static final Logger LOG = LoggerFactory.getLogger(BackupProgress.class);
@@ -68,11 +69,13 @@ public class BackupProgress {
     }
 
     /** A page of {@code dump}'s table was written. */
+    @Override
     public void pageWritten(BackupRun run, TableDump dump) {
         report(run, dump, null);
     }
 
     /** {@code dump}'s table is finished (already counted by the run; {@code done}: its totals and number): always logged. */
+    @Override
     public void tableDone(BackupRun run, TableDump dump, TableParts.TableDone done) {
         report(run, dump, done);
     }
@@ -178,9 +181,9 @@ public class BackupProgress {
             return Map.of();
         }
         Exchange answer = templates.get().send("direct:query", e -> {
-            e.setProperty(BackupLifecycle.RUN, run);
-            e.setProperty(io.github.cameld1backup.Databases.SETTINGS, run.settings());
-            e.setProperty(BackupLifecycle.D1_DATABASE, run.source().location());
+            e.setProperty(BackupProperties.RUN, run);
+            e.setProperty(BackupProperties.SETTINGS, run.settings());
+            e.setProperty(BackupProperties.D1_DATABASE, run.source().location());
             e.getMessage().setBody(new SqlBatch(statements));
         });
         if (answer.getException() != null) {

@@ -1,4 +1,4 @@
-package io.github.cameld1backup.api;
+package io.github.cameld1backup.core;
 
 import java.util.Map;
 

@@ -1,6 +1,5 @@
-package io.github.cameld1backup.restore;
+package io.github.cameld1backup.model;
 
-import io.github.cameld1backup.store.Manifest;
 import java.nio.file.Path;
 
 /** A backup being restored or verified (exchange property {@code restoreRun}). */

@@ -1,4 +1,4 @@
-package io.github.cameld1backup.dump;
+package io.github.cameld1backup.config;
 
 /**
  * How many rows to ask for per page: aims at {@code targetBytes} of selected literals per answer,
@@ -13,11 +13,11 @@ public record PageSizing(int initialRows, int maxRows, long targetBytes) {
     }
 
     /** The row limit for a page D1 found too large at {@code rows}: half of it, at least 1. */
-    int halved(int rows) {
+    public int halved(int rows) {
         return Math.max(1, rows / 2);
     }
 
-    int nextLimit(double bytesPerRow) {
+    public int nextLimit(double bytesPerRow) {
         long rows = (long) (targetBytes / Math.max(1.0, bytesPerRow));
         return (int) Math.max(1, Math.min(maxRows, rows));
     }

@@ -1,7 +1,8 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,12 +22,12 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * {@code database: {prod: {backup: {cron: "0 0 3 * * ?"}}}} is {@code database.prod.backup.cron}.
  * Its settings rank above application.properties and below environment variables and options.
  */
-final class ConfigFile {
+public final class ConfigFile {
 
     private ConfigFile() {
     }
 
-    static Map<String, String> load(Path file) {
+    public static Map<String, String> load(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("BACKUP_CONFIG (backup.config, --config): no such file: " + file);
         }
@@ -41,7 +42,7 @@ final class ConfigFile {
             }
             Properties properties = new Properties();
             try (InputStream in = Files.newInputStream(file)) {
-                properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                properties.load(new InputStreamReader(in, StandardCharsets.UTF_8));
             }
             Map<String, String> out = new LinkedHashMap<>();
             properties.stringPropertyNames().forEach(k -> out.put(k, properties.getProperty(k)));

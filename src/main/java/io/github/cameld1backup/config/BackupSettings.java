@@ -1,18 +1,26 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
-import io.github.cameld1backup.dump.PageSizing;
-import io.github.cameld1backup.schema.Exclusions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.quartz.CronExpression;
 
 /**
  * Settings resolved once from Camel properties (application.properties, then environment
@@ -96,12 +104,12 @@ public final class BackupSettings {
     }
 
     /** How long D1's export may take before the run gives up on it (backup.export.timeout). */
-    public java.time.Duration exportTimeout() {
+    public Duration exportTimeout() {
         return duration("backup.export.timeout");
     }
 
     /** Pause between polls of D1's export (backup.export.poll.interval). */
-    public java.time.Duration exportPollInterval() {
+    public Duration exportPollInterval() {
         return duration("backup.export.poll.interval");
     }
 
@@ -156,34 +164,63 @@ public final class BackupSettings {
     }
 
     /** How old an unfinished multipart upload of a backup must be before a run aborts it. */
-    public java.time.Duration abandonedUploadAge() {
+    public Duration abandonedUploadAge() {
         return duration("backup.upload.abandoned.after");
     }
 
-    /** The TOTP generator for {@code TOTP_SECRET}, when one is set (checked at start-up). */
-    public Optional<io.github.cameld1backup.api.Totp> totp() {
-        return optional("totp.secret").map(secret -> new io.github.cameld1backup.api.Totp(
-                io.github.cameld1backup.api.Totp.decodeSecret(secret), optional("totp.algorithm").orElse("SHA1"),
-                positiveInt("totp.digits"), java.time.Duration.ofSeconds(positiveInt("totp.step")),
-                java.time.Clock.systemUTC()));
+    /** {@code TOTP_SECRET}: the base32 secret of the TOTP codes, if set. */
+    public Optional<String> totpSecret() {
+        return optional("totp.secret");
     }
 
-    /** The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing. */
-    public io.github.cameld1backup.api.ApiGuard apiGuard(java.time.Clock clock) {
-        io.github.cameld1backup.api.Totp totp = totp().orElseThrow(() -> new IllegalArgumentException(
-                "TOTP_SECRET (totp.secret) is not set: the HTTP API needs a base32 TOTP secret (or set"
-                        + " BACKUP_API_ENABLED=false to run only the schedule)"));
-        return new io.github.cameld1backup.api.ApiGuard(totp, optional("backup.api.key").orElse(null),
-                list("backup.api.allow"), clock, positiveInt("backup.api.failures.per.client"),
-                duration("backup.api.failures.client.window"), positiveInt("backup.api.failures.total"),
-                duration("backup.api.failures.total.window"));
+    /** The HMAC algorithm of the TOTP codes (totp.algorithm, default SHA1). */
+    public String totpAlgorithm() {
+        return optional("totp.algorithm").orElse("SHA1");
     }
 
-    private java.time.Duration duration(String key) {
+    /** How many digits a TOTP code has (totp.digits). */
+    public int totpDigits() {
+        return positiveInt("totp.digits");
+    }
+
+    /** How long one TOTP code is valid (totp.step, in seconds). */
+    public Duration totpStep() {
+        return Duration.ofSeconds(positiveInt("totp.step"));
+    }
+
+    /** The static API key (backup.api.key), if set. */
+    public Optional<String> apiKey() {
+        return optional("backup.api.key");
+    }
+
+    /** The addresses the HTTP API answers (backup.api.allow). */
+    public List<String> apiAllow() {
+        return list("backup.api.allow");
+    }
+
+    /** Failed API authentications allowed per client (backup.api.failures.per.client) within {@link #apiClientFailureWindow()}. */
+    public int apiFailuresPerClient() {
+        return positiveInt("backup.api.failures.per.client");
+    }
+
+    public Duration apiClientFailureWindow() {
+        return duration("backup.api.failures.client.window");
+    }
+
+    /** Failed API authentications allowed in all (backup.api.failures.total) within {@link #apiTotalFailureWindow()}. */
+    public int apiFailuresTotal() {
+        return positiveInt("backup.api.failures.total");
+    }
+
+    public Duration apiTotalFailureWindow() {
+        return duration("backup.api.failures.total.window");
+    }
+
+    private Duration duration(String key) {
         String v = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
         try {
-            return java.time.Duration.parse(v);
-        } catch (java.time.format.DateTimeParseException e) {
+            return Duration.parse(v);
+        } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(name(key) + " must be an ISO-8601 duration such as PT15M, got '"
                     + v + "'");
         }
@@ -262,7 +299,7 @@ public final class BackupSettings {
         return positiveInt("d1.requests.per.window");
     }
 
-    public java.time.Duration d1RequestWindow() {
+    public Duration d1RequestWindow() {
         return duration("d1.request.window");
     }
 
@@ -270,11 +307,11 @@ public final class BackupSettings {
         return count("d1.retries");
     }
 
-    public java.time.Duration d1RetryDelay() {
+    public Duration d1RetryDelay() {
         return duration("d1.retry.delay");
     }
 
-    public java.time.Duration d1RetryMaxWait() {
+    public Duration d1RetryMaxWait() {
         return duration("d1.retry.max.wait");
     }
 
@@ -306,15 +343,15 @@ public final class BackupSettings {
     public String cronTimeZone() {
         String zone = optional("backup.cron.time.zone").orElse("UTC");
         try {
-            return java.time.ZoneId.of(zone).getId();
-        } catch (java.time.DateTimeException e) {
+            return ZoneId.of(zone).getId();
+        } catch (DateTimeException e) {
             throw new IllegalArgumentException(name("backup.cron.time.zone") + " is not a time zone: '" + zone + "'");
         }
     }
 
     private String cronExpression(String key) {
         String cron = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
-        if (!org.quartz.CronExpression.isValidExpression(cron)) {
+        if (!CronExpression.isValidExpression(cron)) {
             throw new IllegalArgumentException(name(key) + " is not a Quartz cron expression (seconds first, e.g."
                     + " '0 0 3 * * ?'), got '" + cron + "'");
         }
@@ -322,7 +359,7 @@ public final class BackupSettings {
     }
 
     /** How often a replica renews or tries to take leadership (backup.cluster.interval). */
-    public java.time.Duration clusterInterval() {
+    public Duration clusterInterval() {
         return duration("backup.cluster.interval");
     }
 
@@ -335,11 +372,11 @@ public final class BackupSettings {
      * The defaults of every setting (camel-d1-backup.properties in the jar), given to Camel as initial
      * properties: the lowest rank, below the application's own properties and the environment.
      */
-    public static java.util.Properties defaults() {
-        java.util.Properties defaults = new java.util.Properties();
-        try (java.io.InputStream in = BackupSettings.class.getResourceAsStream("/camel-d1-backup.properties")) {
-            defaults.load(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.io.IOException | NullPointerException e) {
+    public static Properties defaults() {
+        Properties defaults = new Properties();
+        try (InputStream in = BackupSettings.class.getResourceAsStream("/camel-d1-backup.properties")) {
+            defaults.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("camel-d1-backup.properties is missing from the jar", e);
         }
         return defaults;
@@ -350,15 +387,43 @@ public final class BackupSettings {
         return Boolean.parseBoolean(optional("retention.enabled").orElse("false"));
     }
 
-    /** The retention policy (checked when first asked for: prune and the after-backup step). */
-    public io.github.cameld1backup.retention.RetentionPolicy retention() {
+    /** How many of the newest backups retention keeps (retention.keep.last); likewise the daily to yearly counts below. */
+    public int retentionKeepLast() {
+        return count("retention.keep.last");
+    }
+
+    public int retentionKeepDaily() {
+        return count("retention.keep.daily");
+    }
+
+    public int retentionKeepWeekly() {
+        return count("retention.keep.weekly");
+    }
+
+    public int retentionKeepMonthly() {
+        return count("retention.keep.monthly");
+    }
+
+    public int retentionKeepYearly() {
+        return count("retention.keep.yearly");
+    }
+
+    /** Backups younger than this are all kept (retention.keep.within; zero when unset). */
+    public Duration retentionKeepWithin() {
+        return optional("retention.keep.within").map(v -> duration("retention.keep.within")).orElse(Duration.ZERO);
+    }
+
+    /** Backups younger than this are never pruned (retention.min.age). */
+    public Duration retentionMinAge() {
+        return duration("retention.min.age");
+    }
+
+    /** The time zone days, weeks, months and years of retention are counted in (retention.time.zone). */
+    public ZoneId retentionTimeZone() {
         String zone = optional("retention.time.zone").orElse("UTC");
         try {
-            return new io.github.cameld1backup.retention.RetentionPolicy(count("retention.keep.last"),
-                    count("retention.keep.daily"), count("retention.keep.weekly"), count("retention.keep.monthly"),
-                    count("retention.keep.yearly"), optional("retention.keep.within").map(v -> duration("retention.keep.within"))
-                    .orElse(java.time.Duration.ZERO), duration("retention.min.age"), java.time.ZoneId.of(zone));
-        } catch (java.time.DateTimeException e) {
+            return ZoneId.of(zone);
+        } catch (DateTimeException e) {
             throw new IllegalArgumentException(name("retention.time.zone") + " is not a time zone: '" + zone + "'");
         }
     }
@@ -567,7 +632,7 @@ public final class BackupSettings {
                     throw new IllegalArgumentException(name("age.recipients")
                             + " is not set: it must list age public keys (age1...) to encrypt to");
                 }
-                new io.github.cameld1backup.format.AgeDataFormat(list("age.recipients"), List.of());
+                AgeRecipients.check(list("age.recipients"));
                 return scheme;
             default:
                 throw new IllegalArgumentException("BACKUP_ENCRYPTION (backup.encryption) must be none, aes-256-gcm or"

@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.core;
 
 /** The message a person should read for a failure: the innermost one that says something of its own. */
 public final class Failures {

@@ -1,10 +1,10 @@
-package io.github.cameld1backup.dump;
+package io.github.cameld1backup.sql;
 
-import io.github.cameld1backup.sql.SqlText;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a dump statement by statement, refusing any statement longer than the configured limit.
@@ -51,7 +51,7 @@ public final class SqlDumpWriter implements Closeable {
     }
 
     /** A writer for a part of a dump that joins it after one of its statements (see {@link TableParts}). */
-    static SqlDumpWriter part(OutputStream out, int maxStatementBytes) {
+    public static SqlDumpWriter part(OutputStream out, int maxStatementBytes) {
         return new SqlDumpWriter(out, maxStatementBytes, true);
     }
 
@@ -79,10 +79,10 @@ public final class SqlDumpWriter implements Closeable {
     }
 
     /** A multi-row INSERT: its prefix ({@code INSERT INTO t(..) VALUES}) and the first {@code rowsBytes} bytes of its rows. */
-    void insert(byte[] prefix, byte[] rows, int rowsBytes) {
+    public void insert(byte[] prefix, byte[] rows, int rowsBytes) {
         long size = (long) lead + prefix.length + rowsBytes + 1;
         if (size > maxStatementBytes) {
-            throw tooLong(size, SqlText.abbreviate(new String(prefix, java.nio.charset.StandardCharsets.UTF_8)));
+            throw tooLong(size, SqlText.abbreviate(new String(prefix, StandardCharsets.UTF_8)));
         }
         write(prefix, prefix.length);
         write(rows, rowsBytes);
@@ -140,24 +140,24 @@ public final class SqlDumpWriter implements Closeable {
     }
 
     /** What a part holds, written out (a table dumped on its own; see {@link TableParts}). */
-    interface Content {
+    public interface Content {
         void transferTo(OutputStream target) throws IOException;
     }
 
     /** Appends what another writer wrote, now held in {@code content}. */
-    void append(SqlDumpWriter part, Content content) throws IOException {
+    public void append(SqlDumpWriter part, Content content) throws IOException {
         content.transferTo(flushedStream());
         count(part);
     }
 
     /** Passes on what this writer holds (a table's part may wait here for room: call it holding no lock). */
-    void flush() throws IOException {
+    public void flush() throws IOException {
         drain();
         raw.flush();
     }
 
     /** Flushes what this writer holds and answers the stream under it: another writer's bytes may follow. */
-    OutputStream flushedStream() throws IOException {
+    public OutputStream flushedStream() throws IOException {
         if (lead > AFTER_STATEMENT) {
             // A part counts only a line break in front of its first statement.
             throw new IllegalStateException("a part of the dump would follow " + lead + " bytes of text in front of"
@@ -168,7 +168,7 @@ public final class SqlDumpWriter implements Closeable {
     }
 
     /** Counts the statements another writer put straight into this one's stream. */
-    void count(SqlDumpWriter part) {
+    public void count(SqlDumpWriter part) {
         bytes += part.bytes;
         statements += part.statements;
         if (part.bytes > 0) {
@@ -176,9 +176,14 @@ public final class SqlDumpWriter implements Closeable {
         }
     }
 
+    /** A stream that a reader consumes as it is written, and that can be ended as broken (the dump pipe's sink). */
+    public interface Abortable {
+        void abort() throws IOException;
+    }
+
     /** Closes the dump as broken: anything reading it as it is written fails rather than seeing an end. */
     public void abort() throws IOException {
-        if (raw instanceof DumpPipe.Sink sink) {
+        if (raw instanceof Abortable sink) {
             sink.abort();
         }
         close();

@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.model;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
 import io.github.cameld1backup.sql.SqlScript;
 import java.io.IOException;

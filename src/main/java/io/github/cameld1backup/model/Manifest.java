@@ -1,4 +1,4 @@
-package io.github.cameld1backup.store;
+package io.github.cameld1backup.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;

@@ -1,4 +1,4 @@
-package io.github.cameld1backup.audit;
+package io.github.cameld1backup.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

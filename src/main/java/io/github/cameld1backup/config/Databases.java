@@ -1,26 +1,27 @@
-package io.github.cameld1backup;
+package io.github.cameld1backup.config;
 
+import io.github.cameld1backup.core.ApiException;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.core.BackupProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Handler;
+import org.apache.camel.Header;
 
 /**
  * Bean that knows the databases of this deployment: those named in {@code backup.databases}, each
  * with its own settings ({@code database.<name>.<key>}, falling back to the deployment-wide key),
  * or, when none are named, the one database the deployment-wide settings describe. Each route
  * that serves a request starts with {@link #select}, which puts the settings of the database the
- * request names (header {@value #HEADER}) into the exchange property {@value #SETTINGS}.
+ * request names (header {@value BackupHeaders#DATABASE}) into the exchange property {@value BackupProperties#SETTINGS}.
  */
 public class Databases {
 
-    /** The database a request is for: a name from backup.databases; absent for the only one. */
-    public static final String HEADER = "BackupDatabase";
-    /** The {@link BackupSettings} in force for an exchange. */
-    public static final String SETTINGS = "databaseSettings";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private final BackupSettings deployment;
@@ -67,13 +68,13 @@ public class Databases {
     }
 
     /**
-     * Route step: the settings of the database named in header {@value #HEADER} into {@value #SETTINGS},
+     * Route step: the settings of the database named in header {@value BackupHeaders#DATABASE} into {@value BackupProperties#SETTINGS},
      * unless the caller already put settings there (a route made from a template brings its own).
      */
     @Handler
     public void select(Exchange exchange) {
-        if (exchange.getProperty(SETTINGS) == null) {
-            exchange.setProperty(SETTINGS, settings(exchange.getMessage().getHeader(HEADER, String.class)));
+        if (exchange.getProperty(BackupProperties.SETTINGS) == null) {
+            exchange.setProperty(BackupProperties.SETTINGS, settings(exchange.getMessage().getHeader(BackupHeaders.DATABASE, String.class)));
         }
     }
 
@@ -81,7 +82,7 @@ public class Databases {
      * Route step of the route templates (routes/templates.camel.yaml): settings from the template's
      * parameters, given as {@code key=value} lines (blank values unset), over the deployment-wide ones.
      */
-    public void selectTemplated(@org.apache.camel.ExchangeProperty("templateSettings") String lines, Exchange exchange) {
+    public void selectTemplated(@ExchangeProperty("templateSettings") String lines, Exchange exchange) {
         Map<String, String> own = new LinkedHashMap<>();
         for (String line : lines.split("\\R")) {
             int eq = line.indexOf('=');
@@ -90,25 +91,25 @@ public class Databases {
             }
         }
         exchange.removeProperty("templateSettings"); // it may hold keys: not kept on the exchange
-        exchange.setProperty(SETTINGS, deployment.withOverrides(own));
+        exchange.setProperty(BackupProperties.SETTINGS, deployment.withOverrides(own));
     }
 
     /**
      * Route step of the HTTP API: the database named by the query parameter {@code database}, into
-     * header {@value #HEADER} and its settings into {@value #SETTINGS}; 404 for an unknown name. With
+     * header {@value BackupHeaders#DATABASE} and its settings into {@value BackupProperties#SETTINGS}; 404 for an unknown name. With
      * {@code required}, a deployment of several databases must be told which (400).
      */
-    public void selectRequested(@org.apache.camel.Header("database") String name, boolean required, Exchange exchange) {
+    public void selectRequested(@Header("database") String name, boolean required, Exchange exchange) {
         if (required && (name == null || name.isBlank()) && configured.size() > 1) {
-            throw new io.github.cameld1backup.api.ApiException(400, "name the database: ?database=NAME",
+            throw new ApiException(400, "name the database: ?database=NAME",
                     Map.of("databases", names()), 0);
         }
         try {
-            exchange.setProperty(SETTINGS, settings(name));
+            exchange.setProperty(BackupProperties.SETTINGS, settings(name));
         } catch (UnknownDatabaseException e) {
-            throw new io.github.cameld1backup.api.ApiException(404, "no such database", Map.of("databases", names()), 0);
+            throw new ApiException(404, "no such database", Map.of("databases", names()), 0);
         }
-        exchange.getMessage().setHeader(HEADER, name == null || name.isBlank() ? null : name);
+        exchange.getMessage().setHeader(BackupHeaders.DATABASE, name == null || name.isBlank() ? null : name);
     }
 
     /** A request for a database this deployment does not have. */

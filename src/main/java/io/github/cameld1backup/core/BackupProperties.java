@@ -1,0 +1,32 @@
+package io.github.cameld1backup.core;
+
+/**
+ * Names of the exchange properties the routes and beans share (in the style of Camel's
+ * {@code AWS2S3Constants}): one place that every layer can use without depending on the bean that
+ * sets the property.
+ */
+public final class BackupProperties {
+
+    /** The {@code BackupRun} of a backup in progress. */
+    public static final String RUN = "backupRun";
+    /** The {@code TargetSpec} a backup is being stored to. */
+    public static final String TARGET = "backupTarget";
+    /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
+    public static final String D1_DATABASE = "d1DatabaseId";
+    /** The {@code BackupSettings} in force for an exchange. */
+    public static final String SETTINGS = "databaseSettings";
+    /** The {@code RestoreRun} of a restore or verify in progress. */
+    public static final String RESTORE_RUN = "restoreRun";
+    /**
+     * The details of a run that ended, for the reporting steps of routes/backup.camel.yaml and
+     * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.
+     */
+    public static final String REPORT = "backupReport";
+    /** What the store route writes next: name, content type and length. */
+    public static final String STORE_NAME = "storeName";
+    public static final String STORE_TYPE = "storeContentType";
+    public static final String STORE_LENGTH = "storeLength";
+
+    private BackupProperties() {
+    }
+}
