@@ -2,7 +2,6 @@ package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Fixtures;
 import java.io.IOException;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;

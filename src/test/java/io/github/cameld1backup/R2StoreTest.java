@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.cli.BackupCli;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.Manifest;

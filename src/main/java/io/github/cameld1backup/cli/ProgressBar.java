@@ -1,6 +1,5 @@
 package io.github.cameld1backup.cli;
 
-import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.observe.Progress;
 import java.io.Console;
@@ -8,6 +7,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.apache.camel.CamelContext;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -17,7 +17,7 @@ import org.apache.logging.log4j.core.config.Configurator;
  * only on a terminal, so logs captured by CI stay clean; while it shows, it stands in for the
  * progress log lines.
  */
-final class ProgressBar implements Consumer<Progress> {
+public final class ProgressBar implements Consumer<Progress> {
 
     static final int WIDTH = 24;
     private static final long REDRAW_MILLIS = 200;
@@ -77,13 +77,12 @@ final class ProgressBar implements Consumer<Progress> {
         }
     }
 
-    /** Shows a bar for the application's backups while the handle is open; nothing off a terminal. */
-    static AutoCloseable attach(BackupApplication app, boolean wanted) throws Exception {
+    /** Shows a bar for the running application's backups while the handle is open; nothing off a terminal. */
+    public static AutoCloseable attach(CamelContext context, boolean wanted) throws Exception {
         if (!wanted || !onTerminal()) {
             return () -> { };
         }
-        BackupProgress progress = app.context().getRegistry().lookupByNameAndType(BackupProgress.BEAN,
-                BackupProgress.class);
+        BackupProgress progress = context.getRegistry().lookupByNameAndType(BackupProgress.BEAN, BackupProgress.class);
         ProgressBar bar = new ProgressBar(System.err, System::currentTimeMillis);
         String logger = BackupProgress.class.getName();
         Level level = LogManager.getLogger(logger).getLevel();

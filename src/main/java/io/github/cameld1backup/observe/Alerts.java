@@ -2,7 +2,7 @@ package io.github.cameld1backup.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.core.BackupProperties;
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;

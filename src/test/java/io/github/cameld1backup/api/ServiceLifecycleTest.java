@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.cameld1backup.cli.BackupCli;
+import io.github.cameld1backup.BackupCli;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;

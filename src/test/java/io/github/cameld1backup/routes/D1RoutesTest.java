@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
+import io.github.cameld1backup.model.BackupResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.cameld1backup.BackupApplication;
-import io.github.cameld1backup.BackupResult;
-import io.github.cameld1backup.store.Manifest;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.S3ProxyServer;

@@ -1,6 +1,6 @@
-package io.github.cameld1backup.cli;
+package io.github.cameld1backup;
 
-import io.github.cameld1backup.BackupApplication;
+import io.github.cameld1backup.cli.ProgressBar;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.api.Totp;
@@ -132,7 +132,7 @@ public class BackupCli {
             try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
                 if (db.database != null || app.databases().names().size() <= 1) {
                     BackupResult result;
-                    try (AutoCloseable bar = ProgressBar.attach(app, !noProgress)) {
+                    try (AutoCloseable bar = ProgressBar.attach(app.context(), !noProgress)) {
                         result = app.backup(db.database);
                     }
                     spec.commandLine().getOut().println(result.summary());
