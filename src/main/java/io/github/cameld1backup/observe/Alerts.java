@@ -13,7 +13,7 @@ import org.apache.camel.ExchangeProperty;
 /**
  * Bean that words the alert a webhook gets when a backup fails (and, if asked, when it succeeds): a
  * generic JSON payload, or Slack's {@code {"text": ...}}. The backup route taps its reports off to
- * routes/alerts.camel.yaml (wireTap), whose direct:alert posts them, retries and swallows its own
+ * routes/alerts.camel.yaml (a seda queue the run does not wait for), whose direct:alert posts them, retries and swallows its own
  * failure: a slow or broken webhook never holds up or fails a backup.
  */
 public class Alerts {
