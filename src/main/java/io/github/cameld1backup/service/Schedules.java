@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Header;
+import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
 
 /**
@@ -51,17 +52,25 @@ public class Schedules {
             service.setAcquireLockDelayUnit(TimeUnit.MILLISECONDS);
             context.addService(service);
         }
+        // The trigger URIs are in the templates; Java picks the template (master:-wrapped when
+        // clustered) and gives each database's name, schedule name, cron and time zone.
         for (BackupSettings settings : databases.all()) {
-            String name = settings.database().orElse(ONLY);
-            // Route ids and namespaces: the database's name, or none for the only database.
+            // Route ids and schedule names: the database's name, or none for the only database.
             String suffix = settings.database().map(n -> "-" + n).orElse("");
-            String quartz = "quartz:camel-d1-backup/backup" + suffix + "?cron=" + encode(settings.cron())
-                    + "&trigger.timeZone=" + encode(settings.cronTimeZone()) + "&stateful=true";
-            context.addRouteFromTemplate("scheduled-backup" + suffix, "scheduled-backup",
-                    Map.of("database", name, "scheduleUri", leaderOnly(cluster, "backup" + suffix, quartz)));
+            String schedule = "backup" + suffix;
+            TemplatedRouteBuilder.builder(context, cluster.isPresent() ? "scheduled-backup-leader" : "scheduled-backup")
+                    .routeId("scheduled-backup" + suffix)
+                    .parameter("database", settings.database().orElse(ONLY))
+                    .parameter("schedule", schedule)
+                    .parameter("cron", settings.cron())
+                    .parameter("timeZone", settings.cronTimeZone())
+                    .add();
             if (cluster.isPresent()) {
-                context.addRouteFromTemplate("catch-up-backup" + suffix, "catch-up-backup", Map.of("database", name,
-                        "leaderUri", leaderOnly(cluster, "backup" + suffix, "timer:catch-up" + suffix + "?repeatCount=1&delay=0")));
+                TemplatedRouteBuilder.builder(context, "catch-up-backup")
+                        .routeId("catch-up-backup" + suffix)
+                        .parameter("database", settings.database().orElse(ONLY))
+                        .parameter("schedule", schedule)
+                        .add();
             }
         }
         String prune = "quartz:camel-d1-backup/prune?cron=" + encode(deployment.retentionCron())
