@@ -4,10 +4,7 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.store.BackupListing;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
@@ -17,10 +14,12 @@ import org.apache.camel.component.file.cluster.FileLockClusterService;
 
 /**
  * The run command's schedules: one scheduled backup route per database, made from the templates in
- * routes/service/schedule.camel.yaml, and the retention schedule. With a cluster folder
- * (backup.cluster) every schedule consumer is wrapped in {@code master:} under a namespace of its
- * own, with a {@link FileLockClusterService} on that folder, so each database's schedule fires on
- * one replica, and different databases may lead on different replicas.
+ * routes/service/schedule.camel.yaml, and the retention schedule (routes/service/retention.camel.yaml).
+ * The trigger URIs are written in those templates; this class only picks the template and fills in
+ * its parameters. With a cluster folder (backup.cluster) it picks the {@code -leader} templates, whose
+ * quartz consumer is wrapped in {@code master:} under a namespace of its own, and adds a
+ * {@link FileLockClusterService} on that folder, so each database's schedule fires on one replica,
+ * and different databases may lead on different replicas.
  */
 public class Schedules {
 
@@ -73,18 +72,11 @@ public class Schedules {
                         .add();
             }
         }
-        String prune = "quartz:camel-d1-backup/prune?cron=" + encode(deployment.retentionCron())
-                + "&trigger.timeZone=" + encode(deployment.cronTimeZone()) + "&stateful=true";
-        context.addRouteFromTemplate("scheduled-prune", "scheduled-prune",
-                Map.of("scheduleUri", leaderOnly(cluster, "prune", prune)));
-    }
-
-    private static String leaderOnly(Optional<Path> cluster, String namespace, String uri) {
-        return cluster.isPresent() ? "master:camel-d1-backup-" + namespace + ":" + uri : uri;
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+        TemplatedRouteBuilder.builder(context, cluster.isPresent() ? "scheduled-prune-leader" : "scheduled-prune")
+                .routeId("scheduled-prune")
+                .parameter("cron", deployment.retentionCron())
+                .parameter("timeZone", deployment.cronTimeZone())
+                .add();
     }
 
     /** The header value naming a template's database: null for the only one. */
