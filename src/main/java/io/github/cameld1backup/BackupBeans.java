@@ -12,6 +12,7 @@ import io.github.cameld1backup.export.ExportBeans;
 import io.github.cameld1backup.format.AesGcmDataFormat;
 import io.github.cameld1backup.format.AgeDataFormat;
 import io.github.cameld1backup.format.GzipDataFormat;
+import io.github.cameld1backup.model.RunSteps;
 import io.github.cameld1backup.restore.RestoreSteps;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.restore.Verifier;
@@ -85,6 +86,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("d1Calls", new D1Calls(templates, new D1RequestBudget(Clock.systemUTC(), settings.d1RequestsPerWindow(),
                 settings.d1RequestWindow(), settings.clusterFolder().orElse(null)), settings.d1Retries(),
                 settings.d1RetryDelay(), settings.d1RetryMaxWait()));
+        registry.bind("runSteps", new RunSteps());
         ExportBeans.bind(registry); // backup.mode=export and Time Travel bookmarks
         int cores = Runtime.getRuntime().availableProcessors();
         registry.bind("gzipFormat", new GzipDataFormat(context.getExecutorServiceManager().newFixedThreadPool(this,

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.camel.component.quartz.QuartzEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -161,7 +162,18 @@ class MultiDatabaseTest {
         settings.put("backup.work.dir", tmp.resolve("work").toString());
         // alpha fires every second; beta only when asked.
         settings.put("database.alpha.backup.cron", "0/1 * * * * ?");
+        settings.put("database.beta.backup.cron.time.zone", "Etc/GMT+2");
+        settings.put("retention.cron", "0 30 4 ? * MON#1");
         try (Service service = new Service(settings)) {
+            // The triggers written in routes/service/*.camel.yaml get each setting verbatim, spaces, ? # and + too.
+            var context = service.app().context();
+            QuartzEndpoint beta = (QuartzEndpoint) context.getRoute("scheduled-backup-beta").getEndpoint();
+            assertThat(beta.getTriggerKey().toString()).isEqualTo("camel-d1-backup.backup-beta");
+            assertThat(beta.getCron()).isEqualTo("0 0 3 1 1 ? 2099");
+            assertThat(beta.getTriggerParameters()).containsEntry("timeZone", "Etc/GMT+2");
+            QuartzEndpoint prune = (QuartzEndpoint) context.getRoute("scheduled-prune").getEndpoint();
+            assertThat(prune.getCron()).isEqualTo("0 30 4 ? * MON#1");
+
             await("alpha's schedule fires").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> !backups(tmp.resolve("backups"), "alpha-").isEmpty());
 

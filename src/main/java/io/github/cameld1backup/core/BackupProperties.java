@@ -13,6 +13,10 @@ public final class BackupProperties {
     public static final String TARGET = "backupTarget";
     /** The D1 database the D1 routes address (the source of a backup, the target of a restore). */
     public static final String D1_DATABASE = "d1DatabaseId";
+    /** The base URL of the D1 API a D1 attempt calls (cloudflare.api.base.url), set by the attempt's first step. */
+    public static final String D1_BASE_URL = "d1BaseUrl";
+    /** The Cloudflare account a D1 attempt addresses, set with {@link #D1_BASE_URL}. */
+    public static final String D1_ACCOUNT = "d1Account";
     /** The {@code BackupSettings} in force for an exchange. */
     public static final String SETTINGS = "databaseSettings";
     /** The {@code RestoreRun} of a restore or verify in progress. */

@@ -4,22 +4,22 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.store.BackupListing;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Header;
+import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.file.cluster.FileLockClusterService;
 
 /**
  * The run command's schedules: one scheduled backup route per database, made from the templates in
- * routes/service/schedule.camel.yaml, and the retention schedule. With a cluster folder
- * (backup.cluster) every schedule consumer is wrapped in {@code master:} under a namespace of its
- * own, with a {@link FileLockClusterService} on that folder, so each database's schedule fires on
- * one replica, and different databases may lead on different replicas.
+ * routes/service/schedule.camel.yaml, and the retention schedule (routes/service/retention.camel.yaml).
+ * The trigger URIs are written in those templates; this class only picks the template and fills in
+ * its parameters. With a cluster folder (backup.cluster) it picks the {@code -leader} templates, whose
+ * quartz consumer is wrapped in {@code master:} under a namespace of its own, and adds a
+ * {@link FileLockClusterService} on that folder, so each database's schedule fires on one replica,
+ * and different databases may lead on different replicas.
  */
 public class Schedules {
 
@@ -51,31 +51,32 @@ public class Schedules {
             service.setAcquireLockDelayUnit(TimeUnit.MILLISECONDS);
             context.addService(service);
         }
+        // The trigger URIs are in the templates; Java picks the template (master:-wrapped when
+        // clustered) and gives each database's name, schedule name, cron and time zone.
         for (BackupSettings settings : databases.all()) {
-            String name = settings.database().orElse(ONLY);
-            // Route ids and namespaces: the database's name, or none for the only database.
+            // Route ids and schedule names: the database's name, or none for the only database.
             String suffix = settings.database().map(n -> "-" + n).orElse("");
-            String quartz = "quartz:camel-d1-backup/backup" + suffix + "?cron=" + encode(settings.cron())
-                    + "&trigger.timeZone=" + encode(settings.cronTimeZone()) + "&stateful=true";
-            context.addRouteFromTemplate("scheduled-backup" + suffix, "scheduled-backup",
-                    Map.of("database", name, "scheduleUri", leaderOnly(cluster, "backup" + suffix, quartz)));
+            String schedule = "backup" + suffix;
+            TemplatedRouteBuilder.builder(context, cluster.isPresent() ? "scheduled-backup-leader" : "scheduled-backup")
+                    .routeId("scheduled-backup" + suffix)
+                    .parameter("database", settings.database().orElse(ONLY))
+                    .parameter("schedule", schedule)
+                    .parameter("cron", settings.cron())
+                    .parameter("timeZone", settings.cronTimeZone())
+                    .add();
             if (cluster.isPresent()) {
-                context.addRouteFromTemplate("catch-up-backup" + suffix, "catch-up-backup", Map.of("database", name,
-                        "leaderUri", leaderOnly(cluster, "backup" + suffix, "timer:catch-up" + suffix + "?repeatCount=1&delay=0")));
+                TemplatedRouteBuilder.builder(context, "catch-up-backup")
+                        .routeId("catch-up-backup" + suffix)
+                        .parameter("database", settings.database().orElse(ONLY))
+                        .parameter("schedule", schedule)
+                        .add();
             }
         }
-        String prune = "quartz:camel-d1-backup/prune?cron=" + encode(deployment.retentionCron())
-                + "&trigger.timeZone=" + encode(deployment.cronTimeZone()) + "&stateful=true";
-        context.addRouteFromTemplate("scheduled-prune", "scheduled-prune",
-                Map.of("scheduleUri", leaderOnly(cluster, "prune", prune)));
-    }
-
-    private static String leaderOnly(Optional<Path> cluster, String namespace, String uri) {
-        return cluster.isPresent() ? "master:camel-d1-backup-" + namespace + ":" + uri : uri;
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+        TemplatedRouteBuilder.builder(context, cluster.isPresent() ? "scheduled-prune-leader" : "scheduled-prune")
+                .routeId("scheduled-prune")
+                .parameter("cron", deployment.retentionCron())
+                .parameter("timeZone", deployment.cronTimeZone())
+                .add();
     }
 
     /** The header value naming a template's database: null for the only one. */

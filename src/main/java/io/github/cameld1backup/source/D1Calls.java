@@ -146,11 +146,14 @@ public class D1Calls {
     }
 
     /**
-     * Route step of a D1 attempt: the bearer token of the database the exchange is for. Set here, not
-     * by an expression, so the token never passes through expression evaluation (logged at TRACE).
+     * Route step of a D1 attempt: where it goes and the bearer token it carries, for the database the
+     * exchange is for. Sets the {@link BackupProperties#D1_BASE_URL} and {@link BackupProperties#D1_ACCOUNT}
+     * properties the attempt's toD URI reads, and the Authorization header: set here, not by an
+     * expression, so the token never passes through expression evaluation (logged at TRACE).
      */
-    public void authorize(@ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
-                          Exchange exchange) {
+    public void address(@ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange) {
+        exchange.setProperty(BackupProperties.D1_BASE_URL, settings.d1Api().baseUrl());
+        exchange.setProperty(BackupProperties.D1_ACCOUNT, settings.d1Api().accountId());
         exchange.getMessage().setHeader("Authorization", "Bearer " + settings.d1Api().token());
     }
 
