@@ -29,6 +29,7 @@ import io.github.cameld1backup.api.JsonNotFound;
 import io.github.cameld1backup.observe.BackupMetrics;
 import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.store.PartialCopies;
+import io.github.cameld1backup.store.R2Objects;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -97,7 +98,8 @@ public class BackupBeans implements CamelConfiguration {
                 .map(BackupSettings::r2).flatMap(Optional::stream).findFirst()
                 .ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
-        registry.bind("backupListing", new BackupListing(s3));
+        R2Objects r2Objects = new R2Objects(templates); // list, get and delete through aws2-s3 operations
+        registry.bind("backupListing", new BackupListing(r2Objects));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         registry.bind("partialCopies", new PartialCopies(s3));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);

@@ -231,6 +231,26 @@ class R2StoreTest {
         }
     }
 
+    /** aws2-s3's listObjects answers 1000 keys a page: a backup listed after them is still found. */
+    @Test
+    void listPagesPastAThousandObjects() throws Exception {
+        s3.createBucket("crowded");
+        for (int i = 0; i < 1005; i++) { // "a-..." sorts before the backup's name
+            s3.client().putObject(PutObjectRequest.builder().bucket("crowded").key("p/a-%04d.txt".formatted(i)).build(),
+                    RequestBody.fromString("x"));
+        }
+        Path db = Fixtures.create("edge_values", tmp);
+        Map<String, String> settings = s3.settings(Backups.sqlite(db));
+        settings.put("backup.target", "r2:crowded");
+        settings.put("backup.prefix", "p/");
+        BackupResult result = Backups.run(settings, tmp.resolve("unused"));
+
+        try (BackupApplication app = BackupApplication.start(settings)) {
+            assertThat(app.list(null)).extracting(Manifest::object)
+                    .containsExactly(Path.of(result.location()).getFileName().toString());
+        }
+    }
+
     /** The first upload attempt fails (a file sits where the target folder should be); the retry succeeds. */
     @Test
     void aFailedUploadIsRetriedFromTheStagedFileWithoutReadingD1Again() throws Exception {
