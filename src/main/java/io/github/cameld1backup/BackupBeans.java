@@ -101,7 +101,7 @@ public class BackupBeans implements CamelConfiguration {
         R2Objects r2Objects = new R2Objects(templates); // list, get and delete through aws2-s3 operations
         registry.bind("backupListing", new BackupListing(r2Objects));
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
-        registry.bind("partialCopies", new PartialCopies(s3));
+        registry.bind("partialCopies", new PartialCopies(r2Objects));
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
@@ -114,7 +114,7 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("health", new Health(context, runs, responses));
         registry.bind("restoreSteps", new RestoreSteps(s3, audit, templates));
         registry.bind("verifier", new Verifier(audit));
-        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), s3, audit));
+        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {

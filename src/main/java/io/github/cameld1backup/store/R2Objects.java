@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Listing, reading and deleting objects in R2 through the aws2-s3 operations of the routes in
- * routes/catalog.camel.yaml ({@code direct:r2-list}, {@code direct:r2-get}, {@code direct:r2-delete}),
+ * routes/catalog.camel.yaml ({@code direct:r2-list}, {@code direct:r2-get}, {@code direct:r2-head},
+ * {@code direct:r2-delete}),
  * with the project's client ({@code #r2Client}). A failure comes back as the operation's own exception
  * (an {@code S3Exception} such as {@code NoSuchKeyException} stays one).
  */
@@ -21,6 +23,7 @@ public class R2Objects {
     public static final String LIST = "direct:r2-list";
     public static final String GET = "direct:r2-get";
     public static final String DELETE = "direct:r2-delete";
+    public static final String HEAD = "direct:r2-head";
     /** Exchange property: the bucket the route's aws2-s3 endpoint addresses. */
     public static final String BUCKET = "r2Bucket";
     static final String KEY = "CamelAwsS3Key";
@@ -60,6 +63,11 @@ public class R2Objects {
         } catch (org.apache.camel.InvalidPayloadException e) {
             throw new IOException("No content for " + key + " in " + bucket, e);
         }
+    }
+
+    /** An object's size, time and metadata (aws2-s3's headObject); an absent one fails with a 404 {@code S3Exception}. */
+    public HeadObjectResponse head(String bucket, String key) throws IOException {
+        return send(HEAD, bucket, key, null).getMessage().getBody(HeadObjectResponse.class);
     }
 
     public void delete(String bucket, String key) throws IOException {
