@@ -110,9 +110,9 @@ public class BackupBeans implements CamelConfiguration {
         ApiResponses responses = new ApiResponses(audit);
         registry.bind("apiResponses", responses);
         registry.bind("backupDownload", new BackupDownload(registry.lookupByNameAndType("backupListing",
-                BackupListing.class), s3));
+                BackupListing.class), r2Objects));
         registry.bind("health", new Health(context, runs, responses));
-        registry.bind("restoreSteps", new RestoreSteps(s3, audit, templates));
+        registry.bind("restoreSteps", new RestoreSteps(r2Objects, audit, templates));
         registry.bind("verifier", new Verifier(audit));
         registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -53,6 +55,22 @@ public class R2Objects {
             }
             after = keys.get(keys.size() - 1);
         }
+    }
+
+    /**
+     * An object as aws2-s3's getObject gives it back: the response stream, read as it is consumed
+     * (memory stays bounded), with the object's size in {@code response().contentLength()}. The
+     * caller closes it.
+     */
+    public ResponseInputStream<GetObjectResponse> open(String bucket, String key) throws IOException {
+        Object body = send(GET, bucket, key, null).getMessage().getBody();
+        if (body instanceof ResponseInputStream<?> in && in.response() instanceof GetObjectResponse) {
+            @SuppressWarnings("unchecked")
+            ResponseInputStream<GetObjectResponse> stream = (ResponseInputStream<GetObjectResponse>) in;
+            return stream;
+        }
+        throw new IOException("getObject of " + key + " in " + bucket + " gave back "
+                + (body == null ? "nothing" : body.getClass().getName()) + ", not the object's stream");
     }
 
     /** A small object's bytes (a manifest): held in memory, so never a backup itself. */
