@@ -98,11 +98,12 @@ public class BackupBeans implements CamelConfiguration {
                 .map(BackupSettings::r2).flatMap(Optional::stream).findFirst()
                 .ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
-        R2Objects r2Objects = new R2Objects(templates); // list, get and delete through aws2-s3 operations
+        R2Objects r2Objects = new R2Objects(templates); // list, get, head, put and delete through aws2-s3 operations
         registry.bind("backupListing", new BackupListing(r2Objects));
+        // Aborting multipart uploads has no aws2-s3 operation: the one bean still on the S3Client.
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         registry.bind("partialCopies", new PartialCopies(r2Objects));
-        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
+        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), r2Objects);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
                 properties.resolveProperty("alert.format").orElse(""),

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Listing, reading and deleting objects in R2 through the aws2-s3 operations of the routes in
  * routes/catalog.camel.yaml ({@code direct:r2-list}, {@code direct:r2-get}, {@code direct:r2-head},
- * {@code direct:r2-delete}),
+ * {@code direct:r2-delete}, {@code direct:r2-put}),
  * with the project's client ({@code #r2Client}). A failure comes back as the operation's own exception
  * (an {@code S3Exception} such as {@code NoSuchKeyException} stays one).
  */
@@ -26,6 +26,7 @@ public class R2Objects {
     public static final String GET = "direct:r2-get";
     public static final String DELETE = "direct:r2-delete";
     public static final String HEAD = "direct:r2-head";
+    public static final String PUT = "direct:r2-put";
     /** Exchange property: the bucket the route's aws2-s3 endpoint addresses. */
     public static final String BUCKET = "r2Bucket";
     static final String KEY = "CamelAwsS3Key";
@@ -88,6 +89,18 @@ public class R2Objects {
         return send(HEAD, bucket, key, null).getMessage().getBody(HeadObjectResponse.class);
     }
 
+    /** Stores a small object (an audit record) with aws2-s3's putObject, its length known. */
+    public void put(String bucket, String key, String contentType, byte[] content) throws IOException {
+        Exchange answer = templates.get().send(PUT, e -> {
+            e.setProperty(BUCKET, bucket);
+            e.getMessage().setHeader(KEY, key);
+            e.getMessage().setHeader("CamelAwsS3ContentType", contentType);
+            e.getMessage().setHeader("CamelAwsS3ContentLength", (long) content.length);
+            e.getMessage().setBody(content);
+        });
+        failure(answer, PUT, bucket);
+    }
+
     public void delete(String bucket, String key) throws IOException {
         send(DELETE, bucket, key, null);
     }
@@ -100,6 +113,11 @@ public class R2Objects {
             }
             e.getMessage().setBody(body);
         });
+        failure(answer, route, bucket);
+        return answer;
+    }
+
+    private static void failure(Exchange answer, String route, String bucket) throws IOException {
         Exception failure = answer.getException();
         if (failure instanceof RuntimeException r) {
             throw r;
@@ -110,6 +128,5 @@ public class R2Objects {
         if (failure != null) {
             throw new IOException(route + " on " + bucket + " failed: " + failure.getMessage(), failure);
         }
-        return answer;
     }
 }
