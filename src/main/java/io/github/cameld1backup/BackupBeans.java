@@ -30,6 +30,7 @@ import io.github.cameld1backup.api.JsonNotFound;
 import io.github.cameld1backup.observe.BackupMetrics;
 import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.store.PartialCopies;
+import io.github.cameld1backup.store.R2Objects;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -99,10 +100,12 @@ public class BackupBeans implements CamelConfiguration {
                 .map(BackupSettings::r2).flatMap(Optional::stream).findFirst()
                 .ifPresent(r2 -> registry.bind("r2Client", R2ClientFactory.create(r2)));
         Supplier<S3Client> s3 = () -> context.getRegistry().lookupByNameAndType("r2Client", S3Client.class);
-        registry.bind("backupListing", new BackupListing(s3));
+        R2Objects r2Objects = new R2Objects(templates); // list, get, head, put and delete through aws2-s3 operations
+        registry.bind("backupListing", new BackupListing(r2Objects));
+        // Aborting multipart uploads has no aws2-s3 operation: the one bean still on the S3Client.
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
-        registry.bind("partialCopies", new PartialCopies(s3));
-        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), s3);
+        registry.bind("partialCopies", new PartialCopies(r2Objects));
+        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), r2Objects);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
                 properties.resolveProperty("alert.format").orElse(""),
@@ -110,11 +113,11 @@ public class BackupBeans implements CamelConfiguration {
         ApiResponses responses = new ApiResponses(audit);
         registry.bind("apiResponses", responses);
         registry.bind("backupDownload", new BackupDownload(registry.lookupByNameAndType("backupListing",
-                BackupListing.class), s3));
+                BackupListing.class), r2Objects));
         registry.bind("health", new Health(context, runs, responses));
-        registry.bind("restoreSteps", new RestoreSteps(s3, audit, templates));
+        registry.bind("restoreSteps", new RestoreSteps(r2Objects, audit, templates));
         registry.bind("verifier", new Verifier(audit));
-        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), s3, audit));
+        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {

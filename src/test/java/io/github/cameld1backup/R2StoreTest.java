@@ -231,6 +231,47 @@ class R2StoreTest {
         }
     }
 
+    /** Restore by name from R2: the object comes down through aws2-s3's getObject, checked against its manifest. */
+    @Test
+    void restoreByNameDownloadsFromR2() throws Exception {
+        s3.createBucket("restoring");
+        Path db = Fixtures.create("edge_values", tmp);
+        Map<String, String> settings = s3.settings(Backups.sqlite(db));
+        settings.put("backup.target", "r2:restoring");
+        settings.put("backup.prefix", "p/");
+        settings.put("backup.work.dir", tmp.resolve("work").toString());
+        BackupResult result = Backups.run(settings, tmp.resolve("unused"));
+        String name = Path.of(result.location()).getFileName().toString();
+
+        try (BackupApplication app = BackupApplication.start(settings)) {
+            Path restored = tmp.resolve("restored.db");
+            app.restore(name, "sqlite:" + restored, false, 1);
+            assertThat(DatabaseSnapshot.of(restored)).isEqualTo(DatabaseSnapshot.of(db));
+            assertThatThrownBy(() -> app.restore("edge_values-20200101T000000Z.sql", "sqlite:" + tmp.resolve("none.db"),
+                    false, 1)).hasMessageContaining("no backup");
+        }
+    }
+
+    /** aws2-s3's listObjects answers 1000 keys a page: a backup listed after them is still found. */
+    @Test
+    void listPagesPastAThousandObjects() throws Exception {
+        s3.createBucket("crowded");
+        for (int i = 0; i < 1005; i++) { // "a-..." sorts before the backup's name
+            s3.client().putObject(PutObjectRequest.builder().bucket("crowded").key("p/a-%04d.txt".formatted(i)).build(),
+                    RequestBody.fromString("x"));
+        }
+        Path db = Fixtures.create("edge_values", tmp);
+        Map<String, String> settings = s3.settings(Backups.sqlite(db));
+        settings.put("backup.target", "r2:crowded");
+        settings.put("backup.prefix", "p/");
+        BackupResult result = Backups.run(settings, tmp.resolve("unused"));
+
+        try (BackupApplication app = BackupApplication.start(settings)) {
+            assertThat(app.list(null)).extracting(Manifest::object)
+                    .containsExactly(Path.of(result.location()).getFileName().toString());
+        }
+    }
+
     /** The first upload attempt fails (a file sits where the target folder should be); the retry succeeds. */
     @Test
     void aFailedUploadIsRetriedFromTheStagedFileWithoutReadingD1Again() throws Exception {

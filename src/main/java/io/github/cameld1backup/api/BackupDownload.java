@@ -6,18 +6,16 @@ import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.store.R2Objects;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Message;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
 /**
  * Bean behind {@code GET /api/backup/{name}}: only a name that is a backup of this target (it has
@@ -26,11 +24,11 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 public class BackupDownload {
 
     private final BackupListing listing;
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
 
-    public BackupDownload(BackupListing listing, Supplier<S3Client> s3) {
+    public BackupDownload(BackupListing listing, R2Objects r2) {
         this.listing = listing;
-        this.s3 = s3;
+        this.r2 = r2;
     }
 
     public void validateName(@Header("name") String name) {
@@ -56,8 +54,8 @@ public class BackupDownload {
             length = Files.size(file);
             body = Files.newInputStream(file);
         } else {
-            var response = s3.get().getObject(GetObjectRequest.builder().bucket(target.location())
-                    .key(target.prefix() + name).build());
+            // aws2-s3's getObject: the response stream is handed on, read as the client reads
+            var response = r2.open(target.location(), target.prefix() + name);
             length = response.response().contentLength();
             body = response;
         }

@@ -1,6 +1,7 @@
 package io.github.cameld1backup.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.store.R2Objects;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,11 +13,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * One JSON line per backup, restore, verify, prune and refused API request, kept apart from the
@@ -30,12 +28,12 @@ public class AuditLog {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
     private final ObjectMapper json = new ObjectMapper();
     private final String location;
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
 
-    /** @param location empty: no audit; {@code file:PATH}; {@code r2:BUCKET/PREFIX} */
-    public AuditLog(String location, Supplier<S3Client> s3) {
+    /** @param location empty: no audit; {@code file:PATH}; {@code r2:BUCKET/PREFIX} (through aws2-s3's putObject) */
+    public AuditLog(String location, R2Objects r2) {
         this.location = location == null ? "" : location.trim();
-        this.s3 = s3;
+        this.r2 = r2;
         if (!this.location.isEmpty() && !this.location.startsWith("file:") && !this.location.matches("r2:[a-z0-9][a-z0-9-]{1,61}[a-z0-9](/.*)?")) {
             throw new IllegalArgumentException("AUDIT_LOCATION (audit.location) must be file:PATH or r2:BUCKET/PREFIX,"
                     + " got '" + this.location + "'");
@@ -78,7 +76,7 @@ public class AuditLog {
                 String prefix = slash < 0 ? "" : rest.substring(slash + 1).replaceAll("/?$", "/").replaceAll("^/$", "");
                 String key = prefix + DAY.format(now) + "/" + now.toEpochMilli() + "-" + operation + "-"
                         + UUID.randomUUID().toString().substring(0, 8) + ".json";
-                s3.get().putObject(b -> b.bucket(bucket).key(key).contentType("application/json"), RequestBody.fromString(line));
+                r2.put(bucket, key, "application/json", line.getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("Could not write the audit record of a {} ({}): {}", operation, outcome, e.getMessage());

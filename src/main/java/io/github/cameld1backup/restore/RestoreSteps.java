@@ -13,6 +13,7 @@ import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlScript;
 import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.store.R2Objects;
 import io.github.cameld1backup.model.Manifest;
 import java.io.File;
 import java.io.IOException;
@@ -40,9 +41,6 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.StreamCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -55,13 +53,13 @@ public class RestoreSteps {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreSteps.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
     private final AuditLog audit;
     private final Supplier<ProducerTemplate> templates;
 
-    public RestoreSteps(Supplier<S3Client> s3, AuditLog audit,
+    public RestoreSteps(R2Objects r2, AuditLog audit,
                         Supplier<ProducerTemplate> templates) {
-        this.s3 = s3;
+        this.r2 = r2;
         this.audit = audit;
         this.templates = templates;
     }
@@ -99,10 +97,12 @@ public class RestoreSteps {
                 downloaded = true;
                 try {
                     Files.delete(file);
-                    s3.get().getObject(GetObjectRequest.builder().bucket(target.location()).key(target.prefix() + name)
-                            .build(), ResponseTransformer.toFile(file));
-                    manifest = JSON.readValue(s3.get().getObjectAsBytes(GetObjectRequest.builder().bucket(target.location())
-                            .key(target.prefix() + name + Manifest.SUFFIX).build()).asByteArray(), Manifest.class);
+                    // aws2-s3's getObject: its stream goes to the file as it arrives, never whole in memory
+                    try (InputStream in = r2.open(target.location(), target.prefix() + name)) {
+                        Files.copy(in, file);
+                    }
+                    manifest = JSON.readValue(r2.read(target.location(), target.prefix() + name + Manifest.SUFFIX),
+                            Manifest.class);
                 } catch (NoSuchKeyException e) {
                     if (!Files.exists(file)) {
                         throw new IllegalArgumentException("no backup " + name + " in " + target.describe());

@@ -7,6 +7,7 @@ import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.store.R2Objects;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Bean that applies the retention policy to the first target: only backups of this database with a
@@ -34,12 +33,12 @@ public class Pruner {
     private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
 
     private final BackupListing listing;
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
     private final AuditLog audit;
 
-    public Pruner(BackupListing listing, Supplier<S3Client> s3, AuditLog audit) {
+    public Pruner(BackupListing listing, R2Objects r2, AuditLog audit) {
         this.listing = listing;
-        this.s3 = s3;
+        this.r2 = r2;
         this.audit = audit;
     }
 
@@ -108,7 +107,7 @@ public class Pruner {
         if (target.kind().equals(TargetSpec.FILE)) {
             Files.deleteIfExists(Path.of(target.location(), name));
         } else {
-            s3.get().deleteObject(b -> b.bucket(target.location()).key(target.prefix() + name));
+            r2.delete(target.location(), target.prefix() + name); // aws2-s3's deleteObject
         }
     }
 }

@@ -7,20 +7,14 @@ import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Bean that lists the backups of a target from their manifests, newest first. Only objects with a
@@ -29,10 +23,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public class BackupListing {
 
     private final ObjectMapper json = new ObjectMapper();
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
 
-    public BackupListing(Supplier<S3Client> s3) {
-        this.s3 = s3;
+    public BackupListing(R2Objects r2) {
+        this.r2 = r2;
     }
 
     /**
@@ -80,17 +74,13 @@ public class BackupListing {
         return out;
     }
 
+    /** Through aws2-s3's listObjects (every page) and getObject, for the manifests. */
     private List<Manifest> fromBucket(TargetSpec target) throws IOException {
-        S3Client client = s3.get();
         List<Manifest> out = new ArrayList<>();
-        ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(target.location()).prefix(target.prefix()).build();
-        for (S3Object object : client.listObjectsV2Paginator(request).contents()) {
-            String key = object.key();
+        for (String key : r2.keys(target.location(), target.prefix())) {
             // Only this prefix's own level: deeper "folders" belong to other databases or tools.
             if (key.endsWith(Manifest.SUFFIX) && key.indexOf('/', target.prefix().length()) < 0) {
-                try (InputStream in = client.getObject(GetObjectRequest.builder().bucket(target.location()).key(key).build())) {
-                    out.add(json.readValue(in, Manifest.class));
-                }
+                out.add(json.readValue(r2.read(target.location(), key), Manifest.class));
             }
         }
         return out;

@@ -8,11 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
-import java.util.function.Supplier;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -27,10 +25,10 @@ public class PartialCopies {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartialCopies.class);
     private final ObjectMapper json = new ObjectMapper();
-    private final Supplier<S3Client> s3;
+    private final R2Objects r2;
 
-    public PartialCopies(Supplier<S3Client> s3) {
-        this.s3 = s3;
+    public PartialCopies(R2Objects r2) {
+        this.r2 = r2;
     }
 
     public void remove(@ExchangeProperty("backupRun") BackupRun run, @ExchangeProperty("backupTarget") TargetSpec target) {
@@ -53,14 +51,14 @@ public class PartialCopies {
         }
     }
 
+    /** Through aws2-s3's headObject, getObject (the manifest) and deleteObject. */
     private void removeFromBucket(BackupRun run, TargetSpec target) throws IOException {
-        S3Client client = s3.get();
         String bucket = target.location();
         String key = target.prefix() + run.objectName();
         String ours = run.manifest().sha256();
         HeadObjectResponse object;
         try {
-            object = client.headObject(b -> b.bucket(bucket).key(key));
+            object = r2.head(bucket, key);
         } catch (S3Exception e) {
             if (absent(e)) {
                 return;
@@ -77,8 +75,7 @@ public class PartialCopies {
         }
         Manifest manifest;
         try {
-            manifest = json.readValue(client.getObjectAsBytes(b -> b.bucket(bucket).key(key + Manifest.SUFFIX)).asByteArray(),
-                    Manifest.class);
+            manifest = json.readValue(r2.read(bucket, key + Manifest.SUFFIX), Manifest.class);
         } catch (S3Exception e) {
             if (!absent(e)) {
                 throw e;
@@ -88,9 +85,9 @@ public class PartialCopies {
         if (manifest != null && ours.equals(manifest.sha256())) {
             return; // the manifest did arrive (only its answer was lost): a whole backup
         }
-        client.deleteObject(b -> b.bucket(bucket).key(key));
+        r2.delete(bucket, key);
         if (manifest != null) { // an older backup's manifest, whose object this run replaced
-            client.deleteObject(b -> b.bucket(bucket).key(key + Manifest.SUFFIX));
+            r2.delete(bucket, key + Manifest.SUFFIX);
         }
         LOG.warn("Removed {} from {}: its manifest could not be stored", key, target.describe());
     }

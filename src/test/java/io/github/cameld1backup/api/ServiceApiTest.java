@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.S3ProxyServer;
 import io.github.cameld1backup.testing.Service;
 import io.github.cameld1backup.testing.Service.Answer;
 import java.nio.file.Files;
@@ -77,6 +78,29 @@ class ServiceApiTest {
             assertThat(download.status()).isEqualTo(200);
             assertThat(download.body()).isEqualTo(Files.readAllBytes(Path.of(location)));
             assertThat(download.headers().get("content-disposition")).isNotNull();
+        }
+    }
+
+    /** GET /api/backup/{name} on an R2 target: the object streams from aws2-s3's getObject, with its length. */
+    @Test
+    void downloadsFromR2() throws Exception {
+        try (S3ProxyServer s3 = new S3ProxyServer()) {
+            s3.createBucket("api");
+            Map<String, String> settings = s3.settings(settings(Fixtures.create("edge_values", tmp)));
+            settings.put("backup.target", "r2:api");
+            settings.put("backup.prefix", "p/");
+            try (Service service = new Service(settings)) {
+                Answer started = service.call("POST", "/api/backup", bearer(service.freshCode()));
+                Answer done = awaitRun(service, started.json().path("id").asText());
+                assertThat(done.json().path("state").asText()).isEqualTo("succeeded");
+                String name = service.call("GET", "/api/backup", bearer(service.freshCode())).json().get(0)
+                        .path("object").asText();
+
+                Answer download = service.call("GET", "/api/backup/" + name, bearer(service.freshCode()));
+                assertThat(download.status()).isEqualTo(200);
+                assertThat(download.body()).isEqualTo(s3.get("api", "p/" + name));
+                assertThat(download.headers().get("content-disposition")).isNotNull();
+            }
         }
     }
 
