@@ -321,7 +321,7 @@ public final class WorkerdD1 implements AutoCloseable, AfterAllCallback {
             String databaseId = databaseIdOf(http.getRequestURI().getPath());
             Front front = databaseId == null ? null : databases.get(databaseId);
             if (front == null) {
-                front = FRONTS.isEmpty() ? Front.withRoom() : FRONTS.get(0); // its own 404/401 answers
+                front = Front.any(); // its own 404/401 answers
             }
             HttpResponse<byte[]> answer = front.forward(http.getRequestMethod(), http.getRequestURI(),
                     http.getRequestHeaders().getFirst("Authorization"), request);
@@ -427,6 +427,14 @@ public final class WorkerdD1 implements AutoCloseable, AfterAllCallback {
         private Front(Process process, int port) {
             this.process = process;
             this.port = port;
+        }
+
+        /** A running front, for answers about no database of this D1 (it takes no database of its own). */
+        static synchronized Front any() {
+            if (FRONTS.isEmpty()) {
+                FRONTS.add(start());
+            }
+            return FRONTS.get(0);
         }
 
         static synchronized Front withRoom() {
