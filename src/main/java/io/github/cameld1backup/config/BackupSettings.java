@@ -13,6 +13,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -361,6 +362,44 @@ public final class BackupSettings {
     /** How often a replica renews or tries to take leadership (backup.cluster.interval). */
     public Duration clusterInterval() {
         return duration("backup.cluster.interval");
+    }
+
+    /**
+     * Whether a backup holds only what changed since the newest backup of the first target
+     * (backup.incremental); a full backup is taken instead when none can serve as its parent.
+     */
+    public boolean incremental() {
+        return Boolean.parseBoolean(optional("backup.incremental").orElse("false"));
+    }
+
+    /**
+     * backup.incremental.tables: TABLE:COLUMN entries, COLUMN a key or a modification time that only
+     * grows; table names as the schema spells them (matched without regard to case), in order.
+     */
+    public Map<String, String> incrementalTables() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String entry : list("backup.incremental.tables")) {
+            int colon = entry.lastIndexOf(':');
+            if (colon <= 0 || colon == entry.length() - 1) {
+                throw new IllegalArgumentException(name("backup.incremental.tables") + " takes TABLE:COLUMN entries,"
+                        + " got '" + entry + "'");
+            }
+            out.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
+        }
+        return out;
+    }
+
+    /** backup.full.every: an incremental becomes a full backup when the newest full is older than this. */
+    public Optional<Duration> fullEvery() {
+        return optional("backup.full.every").map(v -> duration("backup.full.every"));
+    }
+
+    /**
+     * backup.skip.unchanged: nothing is written when the source has not changed since the newest
+     * complete backup of the first target. Unset: {@code scheduled} (on for scheduled runs, off for the command).
+     */
+    public boolean skipUnchanged(boolean scheduled) {
+        return optional("backup.skip.unchanged").map(Boolean::parseBoolean).orElse(scheduled);
     }
 
     /** Whether every dump is loaded and checked before it is stored (backup.verify). */

@@ -41,6 +41,9 @@ public final class BackupRun {
     private String mode = "paged";
     private Manifest.TimeTravel timeTravel;
     private List<String> inexact;
+    private String sourceVersion;
+    private IncrementalPlan incremental;
+    private String forcedFull;
 
     public BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
@@ -236,6 +239,40 @@ public final class BackupRun {
 
     public void timeTravel(Manifest.TimeTravel timeTravel) {
         this.timeTravel = timeTravel;
+    }
+
+    /**
+     * What identifies the source's state when the run read it, for {@code backup.skip.unchanged}: D1's
+     * bookmark when no write reached it during the run, a SQLite file's own version (see {@code SourceVersions});
+     * null when the run saw the source change.
+     */
+    public String sourceVersion() {
+        return sourceVersion;
+    }
+
+    public void sourceVersion(String version) {
+        this.sourceVersion = version;
+    }
+
+    /**
+     * The plan of an incremental backup: its parent and each table's strategy. Null for a full backup
+     * (also one taken instead of an incremental, see {@link #forcedFull}).
+     */
+    public IncrementalPlan incremental() {
+        return incremental;
+    }
+
+    public void incremental(IncrementalPlan plan) {
+        this.incremental = plan;
+    }
+
+    /** Why an incremental was asked for and a full backup taken instead (null: not so). */
+    public String forcedFull() {
+        return forcedFull;
+    }
+
+    public void forcedFull(String reason) {
+        this.forcedFull = reason;
     }
 
     public void objectName(String name) {

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -33,7 +34,12 @@ public record Manifest(
         String mode,
         TimeTravel timeTravel,
         Boolean exact,
-        List<String> inexact) {
+        List<String> inexact,
+        String kind,
+        Parent parent,
+        String sourceVersion,
+        String forcedFull,
+        Map<String, TableChange> changes) {
 
     /**
      * A manifest that says nothing of exactness ({@code exact} absent): the paged dump reads every value
@@ -45,7 +51,42 @@ public record Manifest(
                     long sqlBytes, long storedBytes, String sha256, String compression, Encryption encryption,
                     Verification verification, String mode, TimeTravel timeTravel) {
         this(formatVersion, object, tool, toolVersion, runId, database, startedAt, finishedAt, tables, rows, schemaHash,
-                sqlBytes, storedBytes, sha256, compression, encryption, verification, mode, timeTravel, null, null);
+                sqlBytes, storedBytes, sha256, compression, encryption, verification, mode, timeTravel, null, null,
+                null, null, null, null, null);
+    }
+
+    public static final String FULL = "full";
+    public static final String INCREMENTAL = "incremental";
+
+    /** {@value #INCREMENTAL} or {@value #FULL} (manifests written before incrementals say nothing: full). */
+    @JsonIgnore
+    public boolean incremental() {
+        return INCREMENTAL.equals(kind);
+    }
+
+    /** Whether the backup holds exactly what it read: paged dumps always, exports when they say so. */
+    @JsonIgnore
+    public boolean exactCopy() {
+        return exact == null || exact;
+    }
+
+    /**
+     * The backup an incremental applies on top of: its object name and the SHA-256 of that object, so a
+     * chain with a link replaced or altered is refused before anything is restored.
+     */
+    public record Parent(String object, String sha256) {
+    }
+
+    /**
+     * What a backup recorded of one table for the incremental after it. {@code strategy}: {@code watermark}
+     * (rows whose {@code column} is at least the parent's {@code watermark} are copied; rows gone since are
+     * deleted by key range) or {@code whole} (every row copied). {@code watermark}: the column's largest
+     * value, as an SQL literal, read before the table's rows were (absent: the table was empty).
+     * {@code rows}: the rows this backup holds for the table; {@code deletedRanges}: key ranges an
+     * incremental deletes before it writes rows.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TableChange(String strategy, String column, String watermark, Long rows, Long deletedRanges) {
     }
 
     public static final int FORMAT_VERSION = 1;

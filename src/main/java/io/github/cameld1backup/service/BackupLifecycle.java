@@ -9,6 +9,7 @@ import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.model.IncrementalPlan;
 import io.github.cameld1backup.dump.DumpEncoding;
 import io.github.cameld1backup.dump.SqlDump;
 import io.github.cameld1backup.sql.SqlDumpWriter;
@@ -116,6 +117,7 @@ public class BackupLifecycle {
                 Files.copy(in, staged);
             }
         }
+        IncrementalPlan plan = run.incremental();
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, run.objectName(), "camel-d1-backup", toolVersion(),
                 run.id(), new Manifest.Database(run.source().kind(),
                         run.source().kind().equals(SourceSpec.D1) ? run.source().location() : null, run.databaseName()),
@@ -128,7 +130,10 @@ public class BackupLifecycle {
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
                         .map(c -> (c.ok() ? "ok " : "FAIL ") + c.name() + ": " + c.detail()).toList()),
                 run.mode(), run.timeTravel(), run.inexact() == null ? null : run.inexact().isEmpty(),
-                run.inexact() == null || run.inexact().isEmpty() ? null : run.inexact());
+                run.inexact() == null || run.inexact().isEmpty() ? null : run.inexact(),
+                plan != null && plan.incremental() ? Manifest.INCREMENTAL : Manifest.FULL,
+                plan != null && plan.incremental() ? new Manifest.Parent(plan.parent().object(), plan.parent().sha256()) : null,
+                run.sourceVersion(), run.forcedFull(), plan == null || plan.tables().isEmpty() ? null : plan.changes());
         run.staged(staged, manifest);
     }
 
