@@ -21,6 +21,7 @@ import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.service.Schedules;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
+import io.github.cameld1backup.incremental.IncrementalPlanner;
 import io.github.cameld1backup.api.ApiResponses;
 import io.github.cameld1backup.observe.Alerts;
 import io.github.cameld1backup.observe.AuditLog;
@@ -117,6 +118,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("health", new Health(context, runs, responses));
         registry.bind("restoreSteps", new RestoreSteps(r2Objects, audit, templates));
         registry.bind("verifier", new Verifier(audit));
+        registry.bind("incrementalPlanner", new IncrementalPlanner(registry.lookupByNameAndType("backupListing",
+                BackupListing.class)));
         registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));

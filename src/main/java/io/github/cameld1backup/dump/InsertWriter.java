@@ -27,6 +27,9 @@ public final class InsertWriter {
     private final Table table;
     private final String prefix;
     private final byte[] prefixBytes;
+    /** What follows the rows of every INSERT: an incremental's upsert clause, or nothing. */
+    private final String suffix;
+    private final byte[] suffixBytes;
     /** The rows of the statement being built, {@code (..),(..)} in UTF-8. */
     private byte[] pending = new byte[1 << 13];
     private int pendingBytes;
@@ -36,7 +39,14 @@ public final class InsertWriter {
     private final String staging;
 
     InsertWriter(SqlDumpWriter out, Table table, String staging) {
+        this(out, table, staging, "");
+    }
+
+    /** A writer whose INSERTs end in {@code suffix} (an upsert clause: rows of an incremental replace the parent's). */
+    InsertWriter(SqlDumpWriter out, Table table, String staging, String suffix) {
         this.out = out;
+        this.suffix = suffix;
+        this.suffixBytes = SqlText.utf8(suffix);
         this.table = table;
         this.staging = staging;
         List<String> columnSql = new ArrayList<>();
@@ -61,7 +71,7 @@ public final class InsertWriter {
             built.append(literals.get(i));
         }
         byte[] tuple = SqlText.utf8(built.append(')').toString());
-        if (prefixBytes.length + tuple.length > out.room()) {
+        if (prefixBytes.length + tuple.length + suffixBytes.length > out.room()) {
             flush();
             oversizedRow(literals);
             rows++;
@@ -76,7 +86,7 @@ public final class InsertWriter {
      * written as quote() prints it (see {@link SqlValue#asQuoted}), takes the way of {@link #row} value by value.
      */
     void tuple(byte[] tuple) {
-        if (prefixBytes.length + tuple.length > out.room() || !SqlValue.asQuoted(tuple)) {
+        if (prefixBytes.length + tuple.length + suffixBytes.length > out.room() || !SqlValue.asQuoted(tuple)) {
             row(SqlValue.splitTuple(tuple).stream().map(SqlValue::normalise).toList());
         } else {
             append(tuple);
@@ -85,7 +95,7 @@ public final class InsertWriter {
 
     private void append(byte[] tuple) {
         int limit = out.room(); // less the terminating semicolon and the line break in front
-        if (pendingBytes > 0 && prefixBytes.length + pendingBytes + 1 + tuple.length > limit) {
+        if (pendingBytes > 0 && prefixBytes.length + pendingBytes + 1 + tuple.length + suffixBytes.length > limit) {
             flush();
         }
         int needed = pendingBytes + 1 + tuple.length;
@@ -102,7 +112,7 @@ public final class InsertWriter {
 
     void flush() {
         if (pendingBytes > 0) {
-            out.insert(prefixBytes, pending, pendingBytes);
+            out.insert(prefixBytes, pending, pendingBytes, suffixBytes);
             pendingBytes = 0;
         }
     }
@@ -140,7 +150,7 @@ public final class InsertWriter {
         List<Integer> staged = new ArrayList<>();
         int limit = out.room();
         for (int i : bySize) {
-            if (prefixBytes.length + SqlText.utf8Length("(" + String.join(",", inserted) + ")") <= limit) {
+            if (prefixBytes.length + SqlText.utf8Length("(" + String.join(",", inserted) + ")") + suffixBytes.length <= limit) {
                 break;
             }
             if (!SqlValue.splittable(literals.get(i))) {
@@ -162,7 +172,7 @@ public final class InsertWriter {
                 out.statement(update + SqlValue.append("v", literal, piece) + where);
             }
         }
-        out.statement(prefix + "(" + String.join(",", inserted) + ")");
+        out.statement(prefix + "(" + String.join(",", inserted) + ")" + suffix);
         out.statement("DROP TABLE " + staging);
     }
 }

@@ -2,6 +2,7 @@ package io.github.cameld1backup.dump;
 
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.BackupRun;
+import io.github.cameld1backup.model.IncrementalPlan;
 import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.schema.Schema;
 import io.github.cameld1backup.schema.SchemaExclusions;
@@ -65,13 +66,22 @@ public class SqlDump {
         run.schema(schema);
         SqlDumpWriter out = run.writer();
         // The header: fixed text, the version and the time, no names (a name may hold a quote or a semicolon).
-        out.comment("camel-d1-backup " + version() + " dump taken "
+        IncrementalPlan plan = run.incremental();
+        boolean incremental = plan != null && plan.incremental();
+        out.comment("camel-d1-backup " + version() + (incremental ? " incremental" : "") + " dump taken "
                 + DateTimeFormatter.ISO_INSTANT.format(run.startedAt()));
-        out.comment("Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
+        out.comment(incremental
+                ? "Restore: apply on top of its parent named in its manifest, after the parent, or use camel-d1-backup restore"
+                : "Restore: sqlite3 NEW.db < FILE, or wrangler d1 execute DB --remote --file FILE");
         out.comment(END_NOTE);
         out.statement("PRAGMA defer_foreign_keys=TRUE");
-        for (Table table : schema.tables()) {
-            out.statement(SqlText.schemaStatement(table.object().sql()));
+        if (incremental) {
+            IncrementalDump.dropTriggers(schema, out);
+            IncrementalDump.deletes(schema, plan, out);
+        } else {
+            for (Table table : schema.tables()) {
+                out.statement(SqlText.schemaStatement(table.object().sql()));
+            }
         }
         List<TableSegment> order = TableSegment.plan(schema.dataOrder(), run.settings().parallelism(),
                 run.settings().parallelSplitRows());
@@ -98,10 +108,16 @@ public class SqlDump {
             LOG.warn("Table {} is a contentless full-text index: its text is not stored, so it is restored empty",
                     table.name());
         }
+        IncrementalPlan.TablePlan planned = incrementalPlan(run, table);
+        String filter = planned == null || planned.from() == null ? null
+                : TableCursor.qualified(table, SqlText.identifier(planned.column())) + " >= " + planned.from();
         TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
-                run.source().kind().equals(SourceSpec.SQLITE));
-        return new TableDump(cursor, new InsertWriter(out, table, InsertWriter.stagingTable(run.schema().tables())),
-                out, segment);
+                run.source().kind().equals(SourceSpec.SQLITE), filter);
+        String staging = InsertWriter.stagingTable(run.schema().tables());
+        InsertWriter inserts = planned != null && planned.keyed()
+                ? new InsertWriter(out, table, staging, IncrementalDump.upsert(table))
+                : new InsertWriter(out, table, staging);
+        return new TableDump(cursor, inserts, out, segment);
     }
 
     public void writePage(@Body List<QueryResult> page, @ExchangeProperty(TABLE) TableDump dump,
@@ -126,6 +142,10 @@ public class SqlDump {
         dump.inserts().flush();
         dump.out().flush(); // outside the locks below: a part may wait here for room until its turn
         Table table = dump.cursor().table();
+        IncrementalPlan.TablePlan planned = run.incremental() == null ? null : run.incremental().table(table.name());
+        if (planned != null) {
+            planned.rows(dump.cursor().rows());
+        }
         // Rebuilt or contentless full-text tables hold no rows of their own to count. The table's number in
         // "table i of n" comes from the run's count as it took this table, so lines of tables finishing
         // together each have their own.
@@ -151,12 +171,28 @@ public class SqlDump {
                 out.statement("INSERT INTO " + t + "(" + t + ") VALUES('rebuild')");
             }
         }
-        for (List<SchemaObject> objects : List.of(schema.indexes(), schema.views(), schema.triggers())) {
-            for (SchemaObject o : objects) {
-                out.statement(SqlText.schemaStatement(o.sql()));
+        if (incrementalPlan(run) != null) {
+            IncrementalDump.createTriggers(schema, out); // indexes and views are the parent's
+        } else {
+            for (List<SchemaObject> objects : List.of(schema.indexes(), schema.views(), schema.triggers())) {
+                for (SchemaObject o : objects) {
+                    out.statement(SqlText.schemaStatement(o.sql()));
+                }
             }
         }
         out.statement(END_STATEMENT);
+    }
+
+    /** The run's incremental plan; null for a full backup. */
+    private static IncrementalPlan incrementalPlan(BackupRun run) {
+        IncrementalPlan plan = run.incremental();
+        return plan != null && plan.incremental() ? plan : null;
+    }
+
+    /** A table's plan in an incremental run; null in a full backup or for a table copied as a full dump copies it. */
+    private static IncrementalPlan.TablePlan incrementalPlan(BackupRun run, Table table) {
+        IncrementalPlan plan = incrementalPlan(run);
+        return plan == null ? null : plan.table(table.name());
     }
 
     /** The tool's version, as the jar names it ({@code dev} when run from classes). */

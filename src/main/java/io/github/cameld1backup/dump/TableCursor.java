@@ -37,6 +37,8 @@ public final class TableCursor implements D1Calls.Smaller {
     private final List<Integer> keyValuePositions = new ArrayList<>();
     /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see the constructor). */
     private final boolean tuples;
+    /** An extra condition every page's rows meet (null: none). */
+    private final String filter;
     /** The segment's last rowid (null: the table's end). */
     private final Long through;
     private List<String> lastKey;
@@ -55,6 +57,15 @@ public final class TableCursor implements D1Calls.Smaller {
      * its JSON caps string sizes.
      */
     public TableCursor(TableSegment segment, PageSizing sizing, boolean tuples) {
+        this(segment, sizing, tuples, null);
+    }
+
+    /**
+     * A cursor that reads only the rows matching {@code filter} (an incremental's watermark condition,
+     * columns qualified with the table's name; null: every row).
+     */
+    public TableCursor(TableSegment segment, PageSizing sizing, boolean tuples, String filter) {
+        this.filter = filter;
         this.table = segment.table();
         this.tuples = tuples;
         this.sizing = sizing;
@@ -269,6 +280,9 @@ public final class TableCursor implements D1Calls.Smaller {
         if (through != null) {
             conditions.add(orderBy + " <= " + through);
         }
+        if (filter != null) {
+            conditions.add(filter);
+        }
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
@@ -374,6 +388,11 @@ public final class TableCursor implements D1Calls.Smaller {
      * bare name in ORDER BY for a result column's alias first (a key column named t or k0 would be).
      */
     private String qualified(String column) {
+        return qualified(table, column);
+    }
+
+    /** A column of the table as conditions name it: with its table's name (see {@link #qualified(String)}). */
+    static String qualified(Table table, String column) {
         return SqlText.identifier(table.name()) + "." + column;
     }
 

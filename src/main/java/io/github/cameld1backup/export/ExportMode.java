@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Route predicate: whether this run takes D1's export ({@code backup.mode=export}) rather than the
  * paged dump. It falls back to paged, saying why, where the export cannot give a faithful backup:
  * a source that is not D1, virtual tables (D1's export refuses them), or data left out by
- * {@code backup.exclude} (the export holds every row).
+ * {@code backup.exclude} (the export holds every row), or an incremental (the export holds every row too).
  */
 public class ExportMode {
 
@@ -26,6 +26,10 @@ public class ExportMode {
             return false;
         }
         String database = run.databaseName();
+        if (run.incremental() != null && run.incremental().incremental()) {
+            LOG.info("Backup {} is an incremental, which D1's export cannot take; using paged mode", run.id());
+            return false;
+        }
         if (!run.source().kind().equals(SourceSpec.D1)) {
             LOG.warn("Backup mode export needs a D1 source; {} is dumped in paged mode", run.source().describe());
             return false;

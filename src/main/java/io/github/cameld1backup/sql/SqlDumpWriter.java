@@ -80,13 +80,19 @@ public final class SqlDumpWriter implements Closeable {
 
     /** A multi-row INSERT: its prefix ({@code INSERT INTO t(..) VALUES}) and the first {@code rowsBytes} bytes of its rows. */
     public void insert(byte[] prefix, byte[] rows, int rowsBytes) {
-        long size = (long) lead + prefix.length + rowsBytes + 1;
+        insert(prefix, rows, rowsBytes, new byte[0]);
+    }
+
+    /** A multi-row INSERT followed by {@code suffix} (an upsert clause). */
+    public void insert(byte[] prefix, byte[] rows, int rowsBytes, byte[] suffix) {
+        long size = (long) lead + prefix.length + rowsBytes + suffix.length + 1;
         if (size > maxStatementBytes) {
             throw tooLong(size, SqlText.abbreviate(new String(prefix, StandardCharsets.UTF_8)));
         }
         write(prefix, prefix.length);
         write(rows, rowsBytes);
-        ended(prefix.length + rowsBytes);
+        write(suffix, suffix.length);
+        ended(prefix.length + rowsBytes + suffix.length);
     }
 
     private IllegalStateException tooLong(long size, String sql) {
