@@ -126,7 +126,8 @@ public final class IncrementalPlan {
 
         public synchronized Manifest.TableChange change() {
             return new Manifest.TableChange(column == null ? "whole" : "watermark", column, watermark, rows,
-                    keysRead ? (long) present.size() + 1 : null);
+                    keysRead ? (long) present.size() + 1 : null,
+                    keysRead ? present.stream().mapToLong(r -> r[1] - r[0] + 1).sum() : null);
         }
     }
 }

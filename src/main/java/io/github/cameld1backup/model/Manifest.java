@@ -83,10 +83,13 @@ public record Manifest(
      * deleted by key range) or {@code whole} (every row copied). {@code watermark}: the column's largest
      * value, as an SQL literal, read before the table's rows were (absent: the table was empty).
      * {@code rows}: the rows this backup holds for the table; {@code deletedRanges}: key ranges an
-     * incremental deletes before it writes rows.
+     * incremental deletes before it writes rows; {@code keys}: the rowids the table had when its keys were
+     * read, so the rows it holds once the incremental is applied (exactly so when no write reached it
+     * between that read and its rows').
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TableChange(String strategy, String column, String watermark, Long rows, Long deletedRanges) {
+    public record TableChange(String strategy, String column, String watermark, Long rows, Long deletedRanges,
+                              Long keys) {
     }
 
     public static final int FORMAT_VERSION = 1;
