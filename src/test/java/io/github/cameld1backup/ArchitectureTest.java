@@ -25,7 +25,7 @@ import java.util.List;
  * model                     BackupRun, BackupResult, Manifest, RestoreRun/Result, Verification
  * dump, store, format       paged dump, backup objects and listings, data formats
  * observe                   metrics, progress, audit log, alerts
- * restore, export, retention
+ * restore, export, retention, incremental
  * service                   BackupLifecycle, RunRegistry, Schedules
  * api                       the HTTP API
  * cli                       the command line's terminal output (the progress bar)
@@ -47,7 +47,7 @@ class ArchitectureTest {
             List.of("model"),
             List.of("dump", "store", "format"),
             List.of("observe"),
-            List.of("restore", "export", "retention"),
+            List.of("restore", "export", "retention", "incremental"),
             List.of("service"),
             List.of("api"),
             List.of("cli"),
