@@ -83,7 +83,8 @@ public class SqlDump {
                 out.statement(SqlText.schemaStatement(table.object().sql()));
             }
         }
-        List<TableSegment> order = TableSegment.plan(schema.dataOrder(), run.settings().parallelism(),
+        // An incremental reads few rows a table, some in their watermark's order: each table is one segment.
+        List<TableSegment> order = TableSegment.plan(schema.dataOrder(), incremental ? 1 : run.settings().parallelism(),
                 run.settings().parallelSplitRows());
         TableParts parts = new TableParts(run, order);
         exchange.setProperty(PARTS, parts);
@@ -109,8 +110,10 @@ public class SqlDump {
                     table.name());
         }
         IncrementalPlan.TablePlan planned = incrementalPlan(run, table);
-        String filter = planned == null || planned.from() == null ? null
-                : TableCursor.qualified(table, SqlText.identifier(planned.column())) + " >= " + planned.from();
+        TableCursor.Watermark filter = planned == null || planned.from() == null ? null
+                : new TableCursor.Watermark(planned.column(), planned.from(),
+                        planned.column().equalsIgnoreCase(String.valueOf(table.rowidAlias())) ? TableCursor.Order.ROWID
+                                : planned.indexed() ? TableCursor.Order.INDEX : TableCursor.Order.SCAN);
         TableCursor cursor = new TableCursor(segment, run.settings().pageSizing(),
                 run.source().kind().equals(SourceSpec.SQLITE), filter);
         String staging = InsertWriter.stagingTable(run.schema().tables());

@@ -37,8 +37,10 @@ public final class TableCursor implements D1Calls.Smaller {
     private final List<Integer> keyValuePositions = new ArrayList<>();
     /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see the constructor). */
     private final boolean tuples;
-    /** An extra condition every page's rows meet (null: none). */
-    private final String filter;
+    /** The incremental's condition on the rows (null: every row). */
+    private final Watermark watermark;
+    /** Ordered watermark pages: the watermark of the last row read, as a literal (null: none read yet). */
+    private String lastWatermark;
     /** The segment's last rowid (null: the table's end). */
     private final Long through;
     private List<String> lastKey;
@@ -61,12 +63,31 @@ public final class TableCursor implements D1Calls.Smaller {
     }
 
     /**
-     * A cursor that reads only the rows matching {@code filter} (an incremental's watermark condition,
-     * columns qualified with the table's name; null: every row).
+     * An incremental's condition on a table: rows whose {@code column} is at least {@code from} (an SQL
+     * literal), read in the {@code order} that makes D1 read only those rows where it can.
      */
-    public TableCursor(TableSegment segment, PageSizing sizing, boolean tuples, String filter) {
-        this.filter = filter;
+    public record Watermark(String column, String from, Order order) {
+    }
+
+    public enum Order {
+        /** The column is the rowid (an INTEGER PRIMARY KEY): pages seek from the watermark in rowid order. */
+        ROWID,
+        /**
+         * An index starts with the column and it holds no NULL: pages go in the column's order, then the
+         * rowid's, and D1 reads only the rows at or above the watermark.
+         */
+        INDEX,
+        /** No such index: pages go in rowid order and every row is looked at (NULLs are taken too). */
+        SCAN
+    }
+
+    /** A cursor that reads only the rows at or above {@code watermark} (null: every row). */
+    public TableCursor(TableSegment segment, PageSizing sizing, boolean tuples, Watermark watermark) {
+        this.watermark = watermark;
         this.table = segment.table();
+        if (watermark != null && watermark.order() == Order.INDEX && (segment.after() != null || segment.through() != null)) {
+            throw new IllegalArgumentException("a table read in its watermark's order is read in one segment");
+        }
         this.tuples = tuples;
         this.sizing = sizing;
         this.limit = sizing.initialRows();
@@ -234,7 +255,8 @@ public final class TableCursor implements D1Calls.Smaller {
     }
 
     /** Takes one page of a tuple cursor; returns its rows' INSERT tuples in UTF-8. */
-    public List<byte[]> acceptTuples(QueryResult page) {
+    public List<byte[]> acceptTuples(QueryResult answer) {
+        QueryResult page = withoutWatermark(answer);
         List<byte[]> out = new ArrayList<>(page.rows().size());
         long pageBytes = 0;
         for (List<Object> row : page.rows()) {
@@ -271,6 +293,9 @@ public final class TableCursor implements D1Calls.Smaller {
     }
 
     public SqlBatch nextPage() {
+        if (watermark != null && watermark.order() == Order.INDEX) {
+            return watermarkPage();
+        }
         StringBuilder sql = new StringBuilder("SELECT ").append(pieces ? piecesSelectList : selectList)
                 .append(" FROM ").append(SqlText.identifier(table.name()));
         List<String> conditions = new ArrayList<>();
@@ -280,14 +305,45 @@ public final class TableCursor implements D1Calls.Smaller {
         if (through != null) {
             conditions.add(orderBy + " <= " + through);
         }
-        if (filter != null) {
-            conditions.add(filter);
+        if (watermark != null && watermark.order() == Order.ROWID) {
+            conditions.add(orderBy + " >= " + watermark.from());
+        } else if (watermark != null) {
+            // Unary + keeps SQLite from reading the rows through an index on the column: the rowid order
+            // takes each row once, an index's order would take every changed row each page.
+            String column = "+" + qualified(SqlText.identifier(watermark.column()));
+            conditions.add("(" + column + " >= " + watermark.from() + " OR " + column + " IS NULL)");
         }
         if (!conditions.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", conditions));
         }
         sql.append(" ORDER BY ").append(orderBy).append(" LIMIT ").append(limit);
         return SqlBatch.of(sql.toString());
+    }
+
+    /**
+     * A page in the watermark's order: {@code (column, rowid) > (last column value, last rowid)}, which
+     * SQLite seeks in the column's index (it holds the rowid after the column). The column's value leads
+     * each row ({@code w0}), dropped again by {@link #withoutWatermark}.
+     */
+    private SqlBatch watermarkPage() {
+        String column = qualified(SqlText.identifier(watermark.column()));
+        String condition = lastWatermark == null ? column + " >= " + watermark.from()
+                : "(" + column + ", " + orderBy + ") > (" + lastWatermark + ", " + lastKey.get(0) + ")";
+        return SqlBatch.of("SELECT quote(" + column + ") AS w0, " + (pieces ? piecesSelectList : selectList)
+                + " FROM " + SqlText.identifier(table.name()) + " WHERE " + condition + " ORDER BY " + column + ", "
+                + orderBy + " LIMIT " + limit);
+    }
+
+    /** A page of {@link #watermarkPage} as a plain one, its last row's watermark kept for the next. */
+    private QueryResult withoutWatermark(QueryResult page) {
+        if (watermark == null || watermark.order() != Order.INDEX) {
+            return page;
+        }
+        if (!page.rows().isEmpty()) {
+            lastWatermark = QueryResult.text(page.rows().get(page.rows().size() - 1).get(0));
+        }
+        return new QueryResult(page.columns().isEmpty() ? page.columns() : page.columns().subList(1, page.columns().size()),
+                page.rows().stream().map(r -> r.subList(1, r.size())).toList());
     }
 
     /**
@@ -312,7 +368,8 @@ public final class TableCursor implements D1Calls.Smaller {
     }
 
     /** Takes one page's answer; returns its rows as literals in INSERT column order. */
-    public List<List<String>> accept(QueryResult page) {
+    public List<List<String>> accept(QueryResult answer) {
+        QueryResult page = withoutWatermark(answer);
         List<List<Object>> rowsOfPage = pieces ? page.rows().stream().map(this::joined).toList() : page.rows();
         List<List<String>> out = new ArrayList<>(rowsOfPage.size());
         long pageBytes = 0;
@@ -388,11 +445,6 @@ public final class TableCursor implements D1Calls.Smaller {
      * bare name in ORDER BY for a result column's alias first (a key column named t or k0 would be).
      */
     private String qualified(String column) {
-        return qualified(table, column);
-    }
-
-    /** A column of the table as conditions name it: with its table's name (see {@link #qualified(String)}). */
-    static String qualified(Table table, String column) {
         return SqlText.identifier(table.name()) + "." + column;
     }
 

@@ -81,7 +81,8 @@ public class IncrementalPlanner {
                 continue; // left out, rebuilt or contentless: nothing of their own to copy
             }
             String from = column == null || parent == null ? null : parentWatermark(parent, table.name(), column);
-            IncrementalPlan.TablePlan tablePlan = new IncrementalPlan.TablePlan(table.name(), column, from, keyed);
+            IncrementalPlan.TablePlan tablePlan = new IncrementalPlan.TablePlan(table.name(), column, from, keyed,
+                    column != null && notNull(table, column) && indexed(schema, table, column));
             plan.add(tablePlan);
             if (column != null || (parent != null && keyed)) {
                 probes.add(new KeyRuns(table, tablePlan, parent != null && keyed));
@@ -189,6 +190,10 @@ public class IncrementalPlanner {
             out.put(t.name().toLowerCase(Locale.ROOT), col.get().name());
         });
         return out;
+    }
+
+    private static boolean notNull(Table table, String column) {
+        return table.columns().stream().anyMatch(c -> c.name().equalsIgnoreCase(column) && c.notNull());
     }
 
     /** Whether an index of the table has the column first (told from its CREATE INDEX text). */

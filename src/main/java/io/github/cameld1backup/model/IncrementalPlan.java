@@ -55,23 +55,30 @@ public final class IncrementalPlan {
      * One table. {@code column}: its watermark column (null: copied whole). {@code from}: the parent's
      * watermark as an SQL literal; rows at or above it are copied (null: every row). {@code keyed}:
      * whether the table's rows are addressed by an integer rowid, so the key ranges deleted since the
-     * parent can be found by reading keys only.
+     * parent can be found by reading keys only. {@code indexed}: see {@link #indexed()}.
      */
     public static final class TablePlan {
         private final String name;
         private final String column;
         private final String from;
         private final boolean keyed;
+        private final boolean indexed;
         private String watermark;
         private final List<long[]> present = new ArrayList<>();
         private boolean keysRead;
         private long rows;
 
-        public TablePlan(String name, String column, String from, boolean keyed) {
+        public TablePlan(String name, String column, String from, boolean keyed, boolean indexed) {
             this.name = name;
             this.column = column;
             this.from = from;
             this.keyed = keyed;
+            this.indexed = indexed;
+        }
+
+        /** Whether an index starts with the watermark column and the column holds no NULL (NOT NULL). */
+        public boolean indexed() {
+            return indexed;
         }
 
         public String name() {
@@ -99,10 +106,14 @@ public final class IncrementalPlan {
             this.watermark = literal;
         }
 
-        /** Adds a run of keys present in the table, {@code first..last}, in key order. */
+        /** Adds a run of keys present in the table, {@code first..last}, in key order (joined to the run it continues). */
         public synchronized void present(long first, long last) {
-            present.add(new long[] {first, last});
             keysRead = true;
+            if (!present.isEmpty() && present.get(present.size() - 1)[1] + 1 == first) {
+                present.get(present.size() - 1)[1] = last;
+                return;
+            }
+            present.add(new long[] {first, last});
         }
 
         /** Records that the table's keys were read (an empty table has no run of them). */
