@@ -107,6 +107,10 @@ public class IncrementalPlanner {
             return "no earlier backup of this database in " + target.describe();
         }
         Manifest newest = backups.get(0);
+        String broken = brokenLink(newest, backups);
+        if (broken != null) {
+            return broken;
+        }
         if (!schema.hash().equals(newest.schemaHash())) {
             return "the schema changed since " + newest.object();
         }
@@ -131,6 +135,32 @@ public class IncrementalPlanner {
                 return "table " + name + " has no rowid, so an incremental can only empty and refill it, and foreign"
                         + " keys of other tables point at it";
             }
+        }
+        return null;
+    }
+
+    /**
+     * Why the chain of {@code newest} could not be restored (null: it can, as far as the manifests tell):
+     * a parent missing from the target, or stored with another SHA-256 than its child names.
+     */
+    static String brokenLink(Manifest newest, List<Manifest> backups) {
+        Map<String, Manifest> byName = new java.util.HashMap<>();
+        backups.forEach(m -> byName.put(m.object(), m));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Manifest link = newest; link.incremental(); ) {
+            if (!seen.add(link.object())) {
+                return "the chain of " + newest.object() + " loops at " + link.object();
+            }
+            Manifest parent = link.parent() == null ? null : byName.get(link.parent().object());
+            if (parent == null) {
+                return "the chain of " + newest.object() + " is broken: " + (link.parent() == null ? "?"
+                        : link.parent().object()) + ", the parent of " + link.object() + ", is missing";
+            }
+            if (!parent.sha256().equals(link.parent().sha256())) {
+                return "the chain of " + newest.object() + " is broken: " + parent.object() + " is not the backup "
+                        + link.object() + " was taken on top of (SHA-256 differs)";
+            }
+            link = parent;
         }
         return null;
     }

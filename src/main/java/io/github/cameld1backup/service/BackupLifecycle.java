@@ -193,10 +193,20 @@ public class BackupLifecycle {
                 run.tablesDone(), run.rows(), run.writer().bytes(), run.manifest().storedBytes(), run.requests(),
                 Duration.between(run.startedAt(), Instant.now()));
         deleteScratch(run);
-        exchange.setProperty(BackupProperties.REPORT, Map.of("run", run.id(), "database", run.databaseName(),
+        Map<String, Object> report = new LinkedHashMap<>(Map.of("run", run.id(), "database", run.databaseName(),
                 "objects", result.locations(), "sqlBytes", result.sqlBytes(), "storedBytes", result.storedBytes(),
                 "rows", result.rows(), "tables", result.tables(), "durationMs", result.duration().toMillis()));
-        LOG.info(result.summary());
+        Manifest manifest = run.manifest();
+        report.put("kind", manifest.kind());
+        if (manifest.parent() != null) {
+            report.put("parent", manifest.parent().object());
+        }
+        if (manifest.forcedFull() != null) {
+            report.put("fullBecause", manifest.forcedFull());
+        }
+        exchange.setProperty(BackupProperties.REPORT, report);
+        LOG.info(result.summary() + (manifest.parent() != null ? " (incremental on top of " + manifest.parent().object() + ")"
+                : ""));
         return result;
     }
 

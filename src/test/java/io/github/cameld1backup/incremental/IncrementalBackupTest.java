@@ -74,6 +74,41 @@ class IncrementalBackupTest {
         assertThat(next.forcedFull()).isEqualTo("the schema changed since " + manifest(full).object());
     }
 
+    @Test
+    void aFullBackupOlderThanFullEveryMakesTheNextOneFull() throws Exception {
+        Path db = IncrementalFixture.create(tmp, "shop", 20);
+        Path backups = tmp.resolve("backups");
+        Map<String, String> settings = IncrementalFixture.strategies(Backups.sqlite(db));
+        settings.put("backup.incremental", "true");
+        settings.put("backup.full.every", "PT1H");
+        BackupResult full = Backups.run(settings, backups);
+        Backups.awaitNextName(full);
+        BackupResult incremental = Backups.run(settings, backups);
+        assertThat(manifest(incremental).kind()).isEqualTo(Manifest.INCREMENTAL);
+        Backups.awaitNextName(incremental);
+        settings.put("backup.full.every", "PT0.5S");
+        Manifest next = manifest(Backups.run(settings, backups));
+        assertThat(next.kind()).isEqualTo(Manifest.FULL);
+        assertThat(next.forcedFull()).isEqualTo("the newest full backup, " + manifest(full).object()
+                + ", is older than backup.full.every (PT0.5S)");
+    }
+
+    @Test
+    void aChainWithAMissingLinkIsNotBuiltOn() throws Exception {
+        Path db = IncrementalFixture.create(tmp, "shop", 20);
+        Path backups = tmp.resolve("backups");
+        Map<String, String> settings = IncrementalFixture.strategies(Backups.sqlite(db));
+        settings.put("backup.incremental", "true");
+        Path full = Path.of(Backups.run(settings, backups).location());
+        Backups.awaitNextName(Backups.run(settings, backups));
+        // Someone removes the full backup by hand: its incremental restores no more.
+        Files.delete(full);
+        Files.delete(full.resolveSibling(full.getFileName() + Manifest.SUFFIX));
+        Manifest next = manifest(Backups.run(settings, backups));
+        assertThat(next.kind()).isEqualTo(Manifest.FULL);
+        assertThat(next.forcedFull()).contains("is broken: " + full.getFileName() + ", the parent of");
+    }
+
     private static Manifest manifest(BackupResult result) throws Exception {
         return manifest(Path.of(result.location()));
     }

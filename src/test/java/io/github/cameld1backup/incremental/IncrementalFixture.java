@@ -32,6 +32,7 @@ final class IncrementalFixture {
             "CREATE TABLE kv(k TEXT PRIMARY KEY, v) WITHOUT ROWID",
             "CREATE TABLE audit(id INTEGER PRIMARY KEY, what TEXT)",
             "CREATE VIRTUAL TABLE posts_fts USING fts5(body, content='posts', content_rowid='id')",
+            "CREATE VIRTUAL TABLE notes USING fts5(title, body)",
             "CREATE TRIGGER posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts(rowid, body) VALUES (new.id, new.body); END",
             "CREATE TRIGGER posts_ad AFTER DELETE ON posts BEGIN INSERT INTO posts_fts(posts_fts, rowid, body)"
                     + " VALUES('delete', old.id, old.body); END",
@@ -51,6 +52,7 @@ final class IncrementalFixture {
                     + " FROM users WHERE id % 3 = 0");
             s.execute("INSERT INTO \"tags é\" VALUES ('a;b', 'semi'), ('ü', 'umlaut'), ('plain', NULL)");
             s.execute("INSERT INTO kv VALUES ('x', 1), ('y', X'00ff'), ('z', 2.5)");
+            s.execute("INSERT INTO notes(rowid, title, body) VALUES (1, 'première', 'café crème'), (2, 'second', 'tea')");
         }
         return db;
     }
@@ -92,7 +94,11 @@ final class IncrementalFixture {
                 "DELETE FROM \"tags é\" WHERE \"name;\" = 'plain'",
                 "INSERT OR REPLACE INTO \"tags é\" VALUES ('plain', 'round " + round + "')",
                 "INSERT OR REPLACE INTO kv VALUES ('r" + round + "', " + round + ")",
-                "DELETE FROM kv WHERE k = 'x'");
+                "DELETE FROM kv WHERE k = 'x'",
+                // A full-text table holding its own text.
+                "INSERT INTO notes(title, body) VALUES ('round " + round + "', 'crème brûlée " + round + "')",
+                "UPDATE notes SET body = 'green tea' WHERE rowid = 2",
+                "DELETE FROM notes WHERE rowid = (SELECT min(rowid) FROM notes)");
     }
 
     static Map<String, String> strategies(Map<String, String> settings) {
