@@ -65,6 +65,37 @@ class D1IncrementalBackupTest {
         }
     }
 
+    @Test
+    void aSchemaChangeBetweenIncrementalsStartsANewChain() throws Exception {
+        String source = D1.addDatabase("shop2", IncrementalFixture.create(tmp, "shop2", 60));
+        Map<String, String> settings = IncrementalFixture.strategies(Backups.d1(D1, source));
+        settings.put("backup.incremental", "true");
+        Path backups = tmp.resolve("backups");
+        BackupResult full = Backups.run(settings, backups);
+        D1.execute(source, IncrementalFixture.changeStatements(1));
+        Backups.awaitNextName(full);
+        BackupResult first = Backups.run(settings, backups);
+        assertThat(manifest(Path.of(first.location())).kind()).isEqualTo(Manifest.INCREMENTAL);
+
+        D1.execute(source, "ALTER TABLE users ADD COLUMN nickname TEXT DEFAULT 'none'", "UPDATE users SET nickname = 'n'"
+                + " || id, updated_at = 150000 WHERE id % 2 = 0"); // after round 1's times, before round 2's
+        Backups.awaitNextName(first);
+        BackupResult forced = Backups.run(settings, backups);
+        Manifest forcedManifest = manifest(Path.of(forced.location()));
+        assertThat(forcedManifest.kind()).isEqualTo(Manifest.FULL);
+        assertThat(forcedManifest.forcedFull()).isEqualTo("the schema changed since "
+                + Path.of(first.location()).getFileName());
+
+        D1.execute(source, IncrementalFixture.changeStatements(2));
+        Backups.awaitNextName(forced);
+        BackupResult next = Backups.run(settings, backups);
+        assertThat(manifest(Path.of(next.location())).parent().object()).isEqualTo(forcedManifest.object());
+        String restored = D1.createDatabase("restored-after-schema-change");
+        D1Client.importDump(D1, restored, Path.of(forced.location()));
+        D1Client.importDump(D1, restored, Path.of(next.location()));
+        assertThat(DatabaseSnapshot.of(D1, restored)).isEqualTo(DatabaseSnapshot.of(D1, source));
+    }
+
     private static Manifest manifest(Path backup) throws Exception {
         return JSON.readValue(Files.readString(backup.resolveSibling(backup.getFileName() + Manifest.SUFFIX)), Manifest.class);
     }

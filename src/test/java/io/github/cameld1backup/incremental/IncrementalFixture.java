@@ -88,7 +88,7 @@ final class IncrementalFixture {
                 "DELETE FROM posts WHERE id = (SELECT max(id) FROM posts WHERE user_id = 6)",
                 // A deleted key used again.
                 "DELETE FROM users WHERE id = 5",
-                "INSERT INTO users VALUES (5, 'again" + round + "@example.com', 'Back " + round + "', 5.5, " + (time + 4) + ")",
+                "INSERT INTO users(id, email, name, balance, updated_at) VALUES (5, 'again" + round + "@example.com', 'Back " + round + "', 5.5, " + (time + 4) + ")",
                 // Tables without a strategy change too.
                 "UPDATE \"tags é\" SET note = 'changed " + round + "' WHERE \"name;\" = 'ü'",
                 "DELETE FROM \"tags é\" WHERE \"name;\" = 'plain'",
