@@ -279,7 +279,7 @@
     if (total > 0) {
       progress.max = total;
       progress.value = done;
-    } else if (run.state === 'succeeded') {
+    } else if (run.state === 'succeeded' || run.state === 'unchanged') {
       progress.max = 1;
       progress.value = 1;
     } else {
@@ -295,6 +295,9 @@
       const where = (run.locations || []).join(', ');
       show('run-result', 'Backup stored' + (run.storedBytes ? ' (' + bytes(run.storedBytes) + ')' : '') + ': ' + where);
       state.fresh = where ? where.split(/[\\/]/).pop() : null;
+      refresh();
+    } else if (run.state === 'unchanged') {
+      show('run-result', 'Unchanged since ' + run.unchangedSince + ': nothing written');
       refresh();
     } else if (run.state === 'failed') {
       show('run-result', 'Backup failed: ' + (run.errors || []).join('; '));

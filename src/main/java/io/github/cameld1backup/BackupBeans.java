@@ -19,6 +19,7 @@ import io.github.cameld1backup.restore.Verifier;
 import io.github.cameld1backup.service.BackupLifecycle;
 import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.service.Schedules;
+import io.github.cameld1backup.service.UnchangedCheck;
 import io.github.cameld1backup.store.AbandonedUploads;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.incremental.IncrementalPlanner;
@@ -121,6 +122,8 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("incrementalPlanner", new IncrementalPlanner(registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
+        registry.bind("unchangedCheck", new UnchangedCheck(registry.lookupByNameAndType("backupListing",
+                BackupListing.class), runs, Clock.systemUTC())); // backup.skip.unchanged
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {

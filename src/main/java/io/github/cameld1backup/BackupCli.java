@@ -94,6 +94,30 @@ public class BackupCli {
         }
     }
 
+    /** Options of the commands that take backups (backup, run): what a run does when little or nothing changed. */
+    static class ChangeOptions {
+        @Option(names = "--skip-unchanged", negatable = true,
+                description = "Write nothing when the source has not changed since the newest backup of the first"
+                        + " target (D1: one request, no rows read); prints 'unchanged since NAME' and exits 0"
+                        + " (backup.skip.unchanged; default: off for backup, on for run's scheduled backups).")
+        Boolean skipUnchanged;
+
+        @Option(names = "--incremental",
+                description = "Back up only what changed since the newest backup (backup.incremental).")
+        boolean incremental;
+
+        Map<String, String> overrides(Map<String, String> more) {
+            Map<String, String> overrides = new LinkedHashMap<>(more);
+            if (skipUnchanged != null) {
+                overrides.put("backup.skip.unchanged", skipUnchanged.toString());
+            }
+            if (incremental) {
+                overrides.put("backup.incremental", "true");
+            }
+            return overrides;
+        }
+    }
+
     /** The --target of the commands that read stored backups. */
     static class TargetOption {
         @Option(names = "--target", paramLabel = "TARGET",
@@ -118,6 +142,9 @@ public class BackupCli {
         @CommandLine.Mixin
         RunOptions options = new RunOptions();
 
+        @CommandLine.Mixin
+        ChangeOptions changes = new ChangeOptions();
+
         @Option(names = "--no-progress", description = "No progress bar (shown on standard error on a terminal).")
         boolean noProgress;
 
@@ -129,7 +156,7 @@ public class BackupCli {
 
         @Override
         public Integer call() throws Exception {
-            try (BackupApplication app = BackupApplication.start(db.overrides(options.overrides()))) {
+            try (BackupApplication app = BackupApplication.start(db.overrides(changes.overrides(options.overrides())))) {
                 if (db.database != null || app.databases().names().size() <= 1) {
                     BackupResult result;
                     try (AutoCloseable bar = ProgressBar.attach(app.context(), !noProgress)) {
@@ -161,11 +188,14 @@ public class BackupCli {
         RunOptions options = new RunOptions();
 
         @CommandLine.Mixin
+        ChangeOptions changes = new ChangeOptions();
+
+        @CommandLine.Mixin
         DatabaseOptions db = new DatabaseOptions();
 
         @Override
         public Integer call() throws Exception {
-            Main main = BackupApplication.service(db.overrides(options.overrides()));
+            Main main = BackupApplication.service(db.overrides(changes.overrides(options.overrides())));
             main.run();
             return main.getExitCode();
         }

@@ -6,6 +6,7 @@ import io.github.cameld1backup.core.BackupProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
@@ -110,6 +111,59 @@ public class Databases {
             throw new ApiException(404, "no such database", Map.of("databases", names()), 0);
         }
         exchange.getMessage().setHeader(BackupHeaders.DATABASE, name == null || name.isBlank() ? null : name);
+    }
+
+    /**
+     * Route step at the top of {@code direct:backup}: a triggered run's own options, headers
+     * {@value BackupHeaders#INCREMENTAL} and {@value BackupHeaders#SKIP_UNCHANGED}, over its database's settings
+     * (backup.incremental, backup.skip.unchanged) for this run only.
+     */
+    public void runOptions(Exchange exchange) {
+        Map<String, String> own = new LinkedHashMap<>();
+        Object incremental = exchange.getMessage().getHeader(BackupHeaders.INCREMENTAL);
+        Object skip = exchange.getMessage().getHeader(BackupHeaders.SKIP_UNCHANGED);
+        if (incremental != null) {
+            own.put("backup.incremental", String.valueOf(incremental));
+        }
+        if (skip != null) {
+            own.put("backup.skip.unchanged", String.valueOf(skip));
+        }
+        if (!own.isEmpty()) {
+            exchange.setProperty(BackupProperties.SETTINGS,
+                    exchange.getProperty(BackupProperties.SETTINGS, BackupSettings.class).withOverrides(own));
+        }
+    }
+
+    /**
+     * Route step of the HTTP API: the query parameters {@code incremental} and {@code skipUnchanged} ({@code true}
+     * or {@code false}) into the run's headers {@value BackupHeaders#INCREMENTAL} and
+     * {@value BackupHeaders#SKIP_UNCHANGED}, which {@link #runOptions} applies; 400 for any other value. Absent,
+     * the database's settings decide.
+     */
+    public void runOptionsRequested(@Header("incremental") String incremental, @Header("skipUnchanged") String skip,
+                                    Exchange exchange) {
+        header(exchange, BackupHeaders.INCREMENTAL, flag("incremental", incremental));
+        header(exchange, BackupHeaders.SKIP_UNCHANGED, flag("skipUnchanged", skip));
+    }
+
+    /** Set from the query parameter alone: a header of that name the client sent is dropped. */
+    private static void header(Exchange exchange, String name, String value) {
+        if (value == null) {
+            exchange.getMessage().removeHeader(name);
+        } else {
+            exchange.getMessage().setHeader(name, value);
+        }
+    }
+
+    private static String flag(String parameter, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new ApiException(400, parameter + " must be true or false", Map.of(), 0);
+        }
+        return v;
     }
 
     /** A request for a database this deployment does not have. */

@@ -5,6 +5,14 @@ public final class BackupHeaders {
 
     /** The database a request is for: a name from backup.databases; absent for the only one. */
     public static final String DATABASE = "BackupDatabase";
+    /** What started a run: {@code schedule}, {@code http}, {@code catch-up}; absent for the command line and templates. */
+    public static final String TRIGGER = "BackupTrigger";
+    /**
+     * A triggered run's own options ({@code true} or {@code false}), set from the HTTP API's query parameters:
+     * they override backup.incremental and backup.skip.unchanged for that run only.
+     */
+    public static final String INCREMENTAL = "BackupIncremental";
+    public static final String SKIP_UNCHANGED = "BackupSkipUnchanged";
     /** Restore options, as headers of the restore request. */
     public static final String RESTORE_TO = "RestoreTo";
     public static final String RESTORE_REPLACE = "RestoreReplace";

@@ -174,6 +174,7 @@ public class D1Export {
                 run.tableDone(table.name(), rows.getOrDefault(table.name().toLowerCase(Locale.ROOT), 0L));
             }
             run.timeTravel(TimeTravelBookmarks.snapshot(job.atBookmark, run.databaseName()));
+            run.sourceVersion(job.atBookmark); // one snapshot: the database at this bookmark
             return run.schema();
         } finally {
             deleteTree(scratch);

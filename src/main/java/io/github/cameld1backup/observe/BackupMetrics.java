@@ -28,8 +28,11 @@ import org.apache.camel.spi.Registry;
  * metrics (routes, JVM) use too. Updated once at the end of each run; scraped on {@code GET /metrics}.
  *
  * <ul>
- *   <li>{@code d1backup_backups_total{outcome="succeeded"|"failed"}}: runs that ended;</li>
+ *   <li>{@code d1backup_backups_total{outcome="succeeded"|"failed"|"unchanged"}}: runs that ended (unchanged:
+ *       the source had not changed since its newest backup, nothing was written; backup.skip.unchanged);</li>
  *   <li>{@code d1backup_last_success_timestamp_seconds}: when the last successful backup ended;</li>
+ *   <li>{@code d1backup_last_unchanged_timestamp_seconds}: when a run last found the source unchanged (the newest
+ *       backup was current then: a staleness alert takes the later of this and the last success);</li>
  *   <li>{@code d1backup_last_duration_seconds}, {@code d1backup_last_rows}, {@code d1backup_last_sql_size_bytes},
  *       {@code d1backup_last_stored_size_bytes}: the last successful backup;</li>
  *   <li>{@code d1backup_rows_total}, {@code d1backup_sql_bytes_total}, {@code d1backup_stored_bytes_total}:
@@ -50,6 +53,7 @@ public class BackupMetrics implements RequestMetrics {
 
     private final PrometheusMeterRegistry registry;
     private final Map<String, Last> last = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> unchangedAt = new ConcurrentHashMap<>();
     // Retries counted while a run goes; a run nobody reports on is dropped with it.
     private final Map<BackupRun, AtomicLong> retries = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -134,6 +138,29 @@ public class BackupMetrics implements RequestMetrics {
         l.sqlBytes.set(result.sqlBytes());
         l.storedBytes.set(result.storedBytes());
         l.endEpochMillis.set(Instant.now().toEpochMilli());
+    }
+
+    /**
+     * The skip check's reporting step (routes/unchanged.camel.yaml): a run found the source unchanged and wrote
+     * nothing; its result (naming the backup it is unchanged since) in the body.
+     */
+    public void backupUnchanged(@Body BackupResult result) {
+        if (registry == null) {
+            return;
+        }
+        String db = result.database() == null ? UNKNOWN : result.database();
+        Counter.builder(PREFIX + "backups").tag("database", db).tag("outcome", "unchanged")
+                .description("backup runs that ended, by outcome").register(registry).increment();
+        counter("source.requests", db, null, "requests to the source (D1 API calls or SQLite queries)")
+                .increment(result.requests());
+        AtomicLong at = unchangedAt.computeIfAbsent(db, d -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder(PREFIX + "last.unchanged.timestamp", value, v -> v.get() / 1000.0).tag("database", d)
+                    .baseUnit("seconds").description("when a run last found the source unchanged since its newest"
+                            + " backup (Unix time)").register(registry);
+            return value;
+        });
+        at.set(Instant.now().toEpochMilli());
     }
 
     /** A run failed; {@code run} is null when it failed before it started. */

@@ -123,6 +123,24 @@ public class RunRegistry {
         }
     }
 
+    /**
+     * A run that found its source unchanged and wrote nothing (backup.skip.unchanged): state {@code unchanged}, its
+     * result naming the backup it is unchanged since. A run nobody claimed (the command line, a route template)
+     * gets an entry now, under the result's run id.
+     */
+    public synchronized void unchanged(String database, BackupResult result) {
+        Entry e = runs.get(result.runId());
+        if (e == null) {
+            e = new Entry(result.runId(), key(database), "direct");
+            runs.put(e.id, e);
+            forgetOldest();
+        }
+        e.state = "unchanged";
+        e.result = result;
+        e.finishedAt = Instant.now();
+        free(e.database, e.id);
+    }
+
     /** Frees the slot after a run, however it ended; a run that never got going is marked failed. */
     public synchronized void release(@Header(RUN_ID) String id) {
         Entry e = id == null ? null : runs.get(id);
@@ -286,6 +304,10 @@ public class RunRegistry {
         if (e.result != null) {
             out.put("locations", e.result.locations());
             out.put("storedBytes", e.result.storedBytes());
+            if (e.result.unchanged()) {
+                out.put("database", e.result.database());
+                out.put("unchangedSince", e.result.unchangedSince());
+            }
         }
         List<String> errors = new ArrayList<>();
         if (e.error != null) {

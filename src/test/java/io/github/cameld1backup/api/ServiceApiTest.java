@@ -250,6 +250,7 @@ class ServiceApiTest {
     void theScheduleFiresAndNeverDoublesARun() throws Exception {
         Map<String, String> s = settings(Fixtures.create("schema_zoo", tmp));
         s.put("backup.cron", "0/2 * * * * ?");
+        s.put("backup.skip.unchanged", "false"); // scheduled runs would skip the unchanged database (SkipUnchangedTest)
         try (Service service = new Service(s)) {
             Path backups = tmp.resolve("backups");
             await("two scheduled backups").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))

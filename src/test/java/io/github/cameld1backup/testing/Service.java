@@ -80,7 +80,8 @@ public final class Service implements AutoCloseable {
         return await("run " + id + " finishes").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
                 .until(() -> call("GET", "/api/backup/runs/" + id, Map.of()).json(),
                         status -> status.path("state").asText().equals("succeeded")
-                                || status.path("state").asText().equals("failed"));
+                                || status.path("state").asText().equals("failed")
+                                || status.path("state").asText().equals("unchanged"));
     }
 
     public Answer call(String method, String path, Map<String, String> headers) throws IOException, InterruptedException {
