@@ -92,8 +92,8 @@ try {
   check(await page.locator('#backups tbody tr').count() === 1, 'one backup listed after signing in');
   check(await firstRow.getAttribute('data-object') === env('EXPECT_OBJECT'), 'the listed backup is the one on disk');
   const cells = await firstRow.locator('td').allTextContents();
-  check(cells[3] === env('EXPECT_TABLES') && cells[4] === env('EXPECT_ROWS') && cells[5] === 'not checked',
-    `its tables, rows and verification are shown (${cells.join(' | ')})`);
+  check(cells[2] === 'full' && cells[4] === env('EXPECT_TABLES') && cells[5] === env('EXPECT_ROWS')
+    && cells[6] === 'not checked', `its kind, tables, rows and verification are shown (${cells.join(' | ')})`);
   await page.locator('#failures li').first().waitFor();
   const failure = await page.locator('#failures li').first().textContent();
   check(failure.includes(env('EXPECT_FAILURE')), `the last failure is shown with its error (${failure})`);
@@ -128,6 +128,8 @@ try {
   check(name !== env('EXPECT_OBJECT') && (await page.locator('#run-result').textContent()).includes(name),
     `the new backup ${name} is the run's`);
   check(await page.locator('#backups tbody tr').first().getAttribute('data-object') === name, 'newest first');
+  const kind = await newRow.locator('td').nth(2).textContent();
+  check(kind === 'incremental of ' + env('EXPECT_OBJECT'), `the new backup is shown as an incremental of the first (${kind})`);
   const [download] = await Promise.all([page.waitForEvent('download'), newRow.getByRole('button', { name: 'Download' }).click()]);
   check(download.suggestedFilename() === name, 'the download is named after the backup');
   await download.saveAs(join(OUT, name));

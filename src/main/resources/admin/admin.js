@@ -171,6 +171,7 @@
       if (m.object === state.fresh) row.className = 'new';
       cell(row, when(m.startedAt));
       cell(row, m.database && m.database.name ? m.database.name : '');
+      cell(row, m.kind === 'incremental' ? 'incremental of ' + m.parent : 'full');
       cell(row, bytes(m.storedBytes), 'num').title = m.storedBytes + ' bytes stored, ' + m.sqlBytes + ' bytes of SQL';
       cell(row, String(Object.keys(m.tables || {}).length), 'num');
       cell(row, String(m.rows), 'num');

@@ -29,6 +29,7 @@ import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
+import io.github.cameld1backup.api.ListedBackups;
 import io.github.cameld1backup.observe.BackupMetrics;
 import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.store.PartialCopies;
@@ -132,6 +133,7 @@ public class BackupBeans implements CamelConfiguration {
             registry.bind("apiSessions", new ApiSessions(guard, ApiSessions
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
             registry.bind("adminPage", new AdminPage());
+            registry.bind("listedBackups", new ListedBackups());
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }

@@ -8,12 +8,19 @@ import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.testing.Backups;
+import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.S3ProxyServer;
+import io.github.cameld1backup.testing.Sqlite3Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -97,6 +104,127 @@ class PruneTest {
             BackupResult second = Backups.run(settings, tmp.resolve("unused")); // prunes after itself
             String key = "p/" + Path.of(second.location()).getFileName();
             assertThat(s3.keys("keep")).containsExactlyInAnyOrder(key, key + Manifest.SUFFIX, "other/x-20200101T000000Z.sql");
+        }
+    }
+
+    /** A small database whose table t an incremental copies by key (backup.incremental.tables t:id). */
+    private static Path chainable(Path dir) throws Exception {
+        Path db = dir.resolve("chain.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+            s.execute("INSERT INTO t(v) VALUES ('a'), ('b'), ('c')");
+        }
+        return db;
+    }
+
+    private static void change(Path db, int round) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO t(v) VALUES ('round " + round + "')");
+            s.execute("DELETE FROM t WHERE id = " + round);
+        }
+    }
+
+    private static Map<String, String> chainSettings(Path db) {
+        Map<String, String> settings = Backups.sqlite(db);
+        settings.put("backup.incremental", "true");
+        settings.put("backup.incremental.tables", "t:id");
+        settings.put("retention.keep.last", "1");
+        settings.put("retention.keep.daily", "0");
+        settings.put("retention.keep.weekly", "0");
+        settings.put("retention.keep.monthly", "0");
+        settings.put("retention.min.age", "PT0S");
+        return settings;
+    }
+
+    /** A full backup, then {@code incrementals} incrementals on top of it, changing the source before each. */
+    private static List<String> chain(Map<String, String> settings, Path db, Path target, int incrementals, int round)
+            throws Exception {
+        List<String> names = new ArrayList<>();
+        Map<String, String> full = new HashMap<>(settings);
+        full.put("backup.incremental", "false");
+        BackupResult last = Backups.run(full, target);
+        names.add(Path.of(last.location()).getFileName().toString());
+        for (int i = 1; i <= incrementals; i++) {
+            change(db, round + i);
+            Backups.awaitNextName(last);
+            last = Backups.run(settings, target);
+            names.add(Path.of(last.location()).getFileName().toString());
+        }
+        Backups.awaitNextName(last);
+        return names;
+    }
+
+    private static Manifest manifest(Path target, String name) throws Exception {
+        return new ObjectMapper().readValue(target.resolve(name + Manifest.SUFFIX).toFile(), Manifest.class);
+    }
+
+    @Test
+    void pruneKeepsEveryLinkAKeptIncrementalNeedsAndDropsAChainNothingNeeds() throws Exception {
+        Path db = chainable(tmp);
+        Path target = tmp.resolve("backups");
+        Map<String, String> settings = chainSettings(db);
+        List<String> old = chain(settings, db, target, 2, 0);
+        List<String> current = chain(settings, db, target, 2, 10);
+        assertThat(manifest(target, current.get(2)).parent().object()).isEqualTo(current.get(1));
+        assertThat(manifest(target, current.get(1)).parent().object()).isEqualTo(current.get(0));
+        assertThat(manifest(target, current.get(0)).incremental()).isFalse();
+
+        Map<String, String> pruneSettings = new HashMap<>(settings);
+        pruneSettings.put("backup.target", "file:" + target);
+        try (BackupApplication app = BackupApplication.start(pruneSettings)) {
+            String dry = app.prune(true).summary();
+            assertThat(dry).contains("keep    " + current.get(2) + "  (newest, last 1)")
+                    .contains("keep    " + current.get(1) + "  (parent of kept incremental " + current.get(2) + ")")
+                    .contains("keep    " + current.get(0) + "  (parent of kept incremental " + current.get(1) + ")")
+                    .contains("would go " + old.get(2) + "  (no rule keeps it)")
+                    .contains("would go " + old.get(0) + "  (no rule keeps it)")
+                    .contains("3 kept, 3 would go").doesNotContain("!");
+            assertThat(app.prune(false).deleted()).containsExactly(old.get(2), old.get(1), old.get(0));
+        }
+        try (Stream<Path> files = Files.list(target)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(Manifest.SUFFIX)))
+                    .containsExactlyInAnyOrderElementsOf(current);
+        }
+        // What is left restores: the full, then each incremental in order, gives the source back.
+        Path restored = tmp.resolve("restored.db");
+        for (String link : current) {
+            Sqlite3Cli.load(restored, target.resolve(link));
+        }
+        assertThat(DatabaseSnapshot.of(restored)).isEqualTo(DatabaseSnapshot.of(db));
+
+        // The full deleted by hand: its incremental is kept as orphaned and both say they cannot be restored.
+        Files.delete(target.resolve(current.get(0)));
+        Files.delete(target.resolve(current.get(0) + Manifest.SUFFIX));
+        try (BackupApplication app = BackupApplication.start(pruneSettings)) {
+            Pruner.Report report = app.prune(false);
+            assertThat(report.deleted()).isEmpty();
+            assertThat(report.summary())
+                    .contains("keep    " + current.get(1) + "  (orphaned: its parent " + current.get(0) + " is missing, "
+                            + "parent of kept incremental " + current.get(2) + ")  ! cannot be restored from this target: "
+                            + current.get(0) + " (parent of " + current.get(1) + ") is missing")
+                    .contains("2 kept, 0 deleted");
+        }
+    }
+
+    /** On R2, after each backup: a growing chain stays whole; a new full with keep-last 1 takes the old chain away. */
+    @Test
+    void pruneOnR2KeepsAChainWholeAndDropsItWhenANewFullSupersedesIt() throws Exception {
+        try (S3ProxyServer s3 = new S3ProxyServer()) {
+            s3.createBucket("chains");
+            Path db = chainable(tmp);
+            Map<String, String> settings = s3.settings(chainSettings(db));
+            settings.put("backup.target", "r2:chains");
+            settings.put("backup.prefix", "p/");
+            settings.put("retention.enabled", "true"); // prunes after every backup
+            List<String> names = chain(settings, db, tmp.resolve("unused"), 2, 0);
+            List<String> keys = new ArrayList<>();
+            names.forEach(n -> keys.addAll(List.of("p/" + n, "p/" + n + Manifest.SUFFIX)));
+            assertThat(s3.keys("chains")).containsExactlyInAnyOrderElementsOf(keys);
+
+            settings.put("backup.incremental", "false");
+            BackupResult full = Backups.run(settings, tmp.resolve("unused"));
+            String key = "p/" + Path.of(full.location()).getFileName();
+            assertThat(s3.keys("chains")).containsExactlyInAnyOrder(key, key + Manifest.SUFFIX);
         }
     }
 }

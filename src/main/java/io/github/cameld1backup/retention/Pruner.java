@@ -14,8 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
@@ -48,7 +52,11 @@ public class Pruner {
             StringBuilder out = new StringBuilder();
             for (RetentionPolicy.Decision d : decisions) {
                 out.append(d.keep() ? "keep    " : (dryRun ? "would go " : "deleted ")).append(d.backup().name())
-                        .append(d.keep() ? "  (" + String.join(", ", d.reasons()) + ")" : "").append('\n');
+                        .append("  (").append(d.keep() ? String.join(", ", d.reasons()) : "no rule keeps it").append(')');
+                if (d.warning() != null) {
+                    out.append("  ! ").append(d.warning());
+                }
+                out.append('\n');
             }
             long gone = decisions.stream().filter(d -> !d.keep()).count();
             out.append(decisions.size() - gone).append(" kept, ").append(gone).append(dryRun ? " would go" : " deleted")
@@ -67,28 +75,51 @@ public class Pruner {
         List<RetentionPolicy.Backup> backups = new ArrayList<>();
         for (Manifest m : listing.list(target)) {
             if (BackupListing.isOf(m, settings) && BackupNames.valid(m.object())) {
-                backups.add(new RetentionPolicy.Backup(m.object(), Instant.parse(m.startedAt())));
+                backups.add(new RetentionPolicy.Backup(m.object(), Instant.parse(m.startedAt()),
+                        m.incremental() && m.parent() != null ? m.parent().object() : null));
             }
         }
         List<RetentionPolicy.Decision> decisions = policy.decide(backups, Instant.now());
+        decisions.stream().filter(d -> d.warning() != null && d.keep()).forEach(d -> LOG.warn(
+                "Retention on {} keeps {}, but it {}", target.describe(), d.backup().name(), d.warning()));
         List<String> deleted = new ArrayList<>();
         if (!dry) {
-            for (RetentionPolicy.Decision d : decisions) {
-                if (!d.keep()) {
-                    delete(target, d.backup().name());
-                    delete(target, d.backup().name() + Manifest.SUFFIX);
-                    deleted.add(d.backup().name());
-                }
+            for (RetentionPolicy.Backup b : childrenFirst(decisions)) {
+                delete(target, b.name());
+                delete(target, b.name() + Manifest.SUFFIX);
+                deleted.add(b.name());
             }
         }
         Report report = new Report(target.describe(), dry, decisions, deleted);
         audit.record("prune", dry ? "dry-run" : "succeeded", Map.of("target", target.describe(), "kept",
                 decisions.stream().filter(RetentionPolicy.Decision::keep).map(d -> d.backup().name()).toList(),
                 "deleted", deleted, "wouldGo", dry ? decisions.stream().filter(d -> !d.keep()).map(d -> d.backup().name())
-                        .toList() : List.of()));
+                        .toList() : List.of(), "unrestorable", decisions.stream().filter(d -> d.warning() != null)
+                        .map(d -> d.backup().name()).toList()));
         LOG.info("Retention on {}: {} kept, {} {}", target.describe(), decisions.size() - decisions.stream()
                 .filter(d -> !d.keep()).count(), decisions.stream().filter(d -> !d.keep()).count(), dry ? "would go" : "deleted");
         return report;
+    }
+
+    /**
+     * The backups that go, each before its parent (deepest link of a chain first), so a prune cut short
+     * never leaves an incremental whose parent is gone.
+     */
+    static List<RetentionPolicy.Backup> childrenFirst(List<RetentionPolicy.Decision> decisions) {
+        Map<String, RetentionPolicy.Backup> byName = new HashMap<>();
+        decisions.forEach(d -> byName.putIfAbsent(d.backup().name(), d.backup()));
+        Map<RetentionPolicy.Backup, Integer> depth = new HashMap<>();
+        for (RetentionPolicy.Decision d : decisions) {
+            int links = 0;
+            Set<String> seen = new HashSet<>();
+            for (RetentionPolicy.Backup b = d.backup(); b != null && b.parent() != null && seen.add(b.name()); ) {
+                b = byName.get(b.parent());
+                links++;
+            }
+            depth.put(d.backup(), links);
+        }
+        return decisions.stream().filter(d -> !d.keep()).map(RetentionPolicy.Decision::backup)
+                .sorted(Comparator.comparing((RetentionPolicy.Backup b) -> depth.get(b)).reversed()).toList();
     }
 
     /** After a backup: prune, but a failing prune never fails the backup that just succeeded. */

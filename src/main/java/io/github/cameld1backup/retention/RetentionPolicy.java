@@ -6,8 +6,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +23,12 @@ import java.util.function.Function;
  * D days, W weeks, M months and Y years that have backups (a gap costs no slot), everything within
  * a keep-within duration of the newest backup, and never the newest backup or one younger than the
  * minimum age. Days, weeks (ISO) and months are those of the configured time zone.
+ *
+ * <p>Chains stay whole: an incremental is restored on top of its parent, so every ancestor of a kept
+ * backup is kept too ("parent of kept incremental NAME"). An incremental whose parent is not among the
+ * backups (deleted by hand, or pruned by a version that did not know chains) cannot be restored from
+ * this target alone; it is kept ("orphaned") since its parent may still be in another target, and it
+ * and its descendants carry a warning saying so.
  */
 public record RetentionPolicy(int last, int daily, int weekly, int monthly, int yearly, Duration keepWithin,
                               Duration minAge, ZoneId zone) {
@@ -36,12 +45,22 @@ public record RetentionPolicy(int last, int daily, int weekly, int monthly, int 
         return new RetentionPolicy(last, daily, weekly, monthly, yearly, within, minAge, settings.retentionTimeZone());
     }
 
-    /** A backup as retention sees it. */
-    public record Backup(String name, Instant time) {
+    /** A backup as retention sees it; {@code parent}: the backup an incremental applies on top of (null: full). */
+    public record Backup(String name, Instant time, String parent) {
+        public Backup(String name, Instant time) {
+            this(name, time, null);
+        }
     }
 
-    /** The verdict on one backup, with every reason it is kept (none: it goes). */
-    public record Decision(Backup backup, List<String> reasons) {
+    /**
+     * The verdict on one backup, with every reason it is kept (none: it goes), and a warning when it
+     * cannot be restored from this target (a link of its chain is missing; null otherwise).
+     */
+    public record Decision(Backup backup, List<String> reasons, String warning) {
+        public Decision(Backup backup, List<String> reasons) {
+            this(backup, reasons, null);
+        }
+
         public boolean keep() {
             return !reasons.isEmpty();
         }
@@ -75,9 +94,48 @@ public record RetentionPolicy(int last, int daily, int weekly, int monthly, int 
                 + String.format("%02d", t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR)));
         bucket(sorted, reasons, monthly, "monthly", t -> String.format("%d-%02d", t.getYear(), t.getMonthValue()));
         bucket(sorted, reasons, yearly, "yearly", t -> String.valueOf(t.getYear()));
+        Map<String, Backup> byName = new HashMap<>();
+        sorted.forEach(b -> byName.putIfAbsent(b.name(), b));
+        for (Backup b : sorted) {
+            if (b.parent() != null && !byName.containsKey(b.parent())) {
+                reasons.get(b).add("orphaned: its parent " + b.parent() + " is missing");
+            }
+        }
+        keepAncestors(sorted, reasons, byName);
         List<Decision> out = new ArrayList<>();
-        reasons.forEach((b, r) -> out.add(new Decision(b, List.copyOf(r))));
+        reasons.forEach((b, r) -> out.add(new Decision(b, List.copyOf(r), brokenChain(b, byName))));
         return out;
+    }
+
+    /** Every ancestor of a kept backup is kept, each with the kept child that needs it. */
+    private static void keepAncestors(List<Backup> backups, Map<Backup, List<String>> reasons, Map<String, Backup> byName) {
+        Deque<Backup> needing = new ArrayDeque<>();
+        backups.stream().filter(b -> !reasons.get(b).isEmpty()).forEach(needing::add);
+        Set<Backup> seen = new HashSet<>(needing);
+        while (!needing.isEmpty()) {
+            Backup child = needing.poll();
+            Backup parent = child.parent() == null ? null : byName.get(child.parent());
+            if (parent == null || parent.equals(child)) {
+                continue;
+            }
+            reasons.get(parent).add("parent of kept incremental " + child.name());
+            if (seen.add(parent)) {
+                needing.add(parent);
+            }
+        }
+    }
+
+    /** Why a backup cannot be restored from this target (null: it can): the first missing link of its chain. */
+    private static String brokenChain(Backup backup, Map<String, Backup> byName) {
+        Set<String> visited = new HashSet<>();
+        for (Backup b = backup; b.parent() != null && visited.add(b.name()); ) {
+            Backup parent = byName.get(b.parent());
+            if (parent == null) {
+                return "cannot be restored from this target: " + b.parent() + " (parent of " + b.name() + ") is missing";
+            }
+            b = parent;
+        }
+        return null;
     }
 
     /** The newest backup of each of the first {@code count} distinct periods, newest period first. */

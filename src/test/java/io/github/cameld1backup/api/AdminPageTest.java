@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admin page in headless Chromium: src/test/browser/admin-page.mjs (Playwright, from npm) signs
- * in, reads the list and the last failure, is refused a wrong code, starts a backup with a good one,
- * follows it to the end, downloads it and saves a screenshot to target/admin-page/. Needs node,
+ * in, reads the list and the last failure, is refused a wrong code, starts a backup (an incremental)
+ * with a good one, follows it to the end, sees its kind, downloads it and saves a screenshot to target/admin-page/. Needs node,
  * {@code npm ci} in src/test/browser and Chromium ({@code .ci/run} installs them); without them the
  * test fails under CI and is skipped, saying why, elsewhere.
  */
@@ -59,6 +59,7 @@ class AdminPageTest {
         Map<String, String> settings = Backups.sqlite(db);
         settings.put("backup.target", "file:" + backups);
         settings.put("backup.work.dir", tmp.resolve("work").toString());
+        settings.put("backup.incremental", "true"); // the page's backup: an incremental of the one already there
         try (Service service = new Service(settings)) {
             // A failed run first, for the page's "last failures": the source is away while it runs.
             Path away = tmp.resolve("away.db");

@@ -3,6 +3,11 @@ package io.github.cameld1backup.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.cameld1backup.model.BackupResult;
+import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.Fixtures;
@@ -26,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The run mode's HTTP API over real HTTP on 127.0.0.1. */
 class ServiceApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -262,6 +269,47 @@ class ServiceApiTest {
                             return files.filter(p -> p.toString().endsWith(".sql.gz")).count();
                         }
                     }, count -> count >= 2);
+        }
+    }
+
+    /** GET /api/backup says each backup's kind and the object an incremental applies on top of. */
+    @Test
+    void theListSaysTheKindAndParentOfEachBackup() throws Exception {
+        Path db = Fixtures.manyRows(tmp, "shop", 50);
+        Path backups = tmp.resolve("backups");
+        Map<String, String> incremental = Backups.sqlite(db);
+        incremental.put("backup.incremental", "true");
+        incremental.put("backup.incremental.tables", "items:id");
+        BackupResult old = Backups.run(Backups.sqlite(db), backups);
+        Backups.awaitNextName(old);
+        BackupResult full = Backups.run(Backups.sqlite(db), backups);
+        Backups.awaitNextName(full);
+        BackupResult next = Backups.run(incremental, backups);
+        String oldName = Path.of(old.location()).getFileName().toString();
+        String fullName = Path.of(full.location()).getFileName().toString();
+        String nextName = Path.of(next.location()).getFileName().toString();
+        // A manifest from before incrementals says nothing of its kind.
+        Path oldManifest = backups.resolve(oldName + Manifest.SUFFIX);
+        ObjectNode stripped = (ObjectNode) JSON.readTree(oldManifest.toFile());
+        stripped.remove("kind");
+        Files.writeString(oldManifest, JSON.writeValueAsString(stripped));
+
+        try (Service service = new Service(settings(db))) {
+            Answer listed = service.call("GET", "/api/backup", bearer(service.freshCode()));
+            assertThat(listed.status()).isEqualTo(200);
+            JsonNode list = listed.json();
+            assertThat(list).hasSize(3);
+            assertThat(list.get(0).path("object").asText()).isEqualTo(nextName);
+            assertThat(list.get(0).path("kind").asText()).isEqualTo("incremental");
+            assertThat(list.get(0).path("parent").asText()).isEqualTo(fullName);
+            assertThat(list.get(1).path("object").asText()).isEqualTo(fullName);
+            assertThat(list.get(1).path("kind").asText()).isEqualTo("full");
+            assertThat(list.get(1).has("parent")).isTrue();
+            assertThat(list.get(1).path("parent").isNull()).isTrue();
+            assertThat(list.get(2).path("object").asText()).isEqualTo(oldName);
+            assertThat(list.get(2).path("kind").asText()).isEqualTo("full");
+            assertThat(list.get(2).path("parent").isNull()).isTrue();
+            assertThat(list.get(2).path("rows").asLong()).isEqualTo(list.get(1).path("rows").asLong()); // the rest as stored
         }
     }
 }

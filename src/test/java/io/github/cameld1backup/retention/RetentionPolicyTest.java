@@ -89,4 +89,94 @@ class RetentionPolicyTest {
         RetentionPolicy within = new RetentionPolicy(0, 0, 0, 0, 0, Duration.ofDays(1), Duration.ZERO, UTC);
         assertThat(kept(within.decide(history, now))).hasSize(3).doesNotContain("2026-11-20T10:00:00Z");
     }
+
+    /** An incremental taken at {@code time} on top of {@code parent}. */
+    static Backup incremental(String time, Backup parent) {
+        Backup b = at(time);
+        return new Backup(b.name(), b.time(), parent.name());
+    }
+
+    static Decision decision(List<Decision> decisions, Backup backup) {
+        return decisions.stream().filter(d -> d.backup().name().equals(backup.name())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void keepingTheNewestIncrementalKeepsItsWholeChain() {
+        Backup full = at("2026-11-01T03:00:00Z");
+        Backup i1 = incremental("2026-11-02T03:00:00Z", full);
+        Backup i2 = incremental("2026-11-03T03:00:00Z", i1);
+        Backup i3 = incremental("2026-11-04T03:00:00Z", i2);
+        List<Decision> decisions = policy(1, 0, 0, 0, 0).decide(List.of(full, i1, i2, i3), Instant.parse("2026-11-10T00:00:00Z"));
+        assertThat(decisions).allMatch(Decision::keep).allMatch(d -> d.warning() == null);
+        assertThat(decision(decisions, i3).reasons()).containsExactly("newest", "last 1");
+        assertThat(decision(decisions, i2).reasons()).containsExactly("parent of kept incremental " + i3.name());
+        assertThat(decision(decisions, i1).reasons()).containsExactly("parent of kept incremental " + i2.name());
+        assertThat(decision(decisions, full).reasons()).containsExactly("parent of kept incremental " + i1.name());
+    }
+
+    @Test
+    void aChainNoRuleKeepsGoesWhole() {
+        // Chain A (Nov 1-3) and chain B (Nov 10-12), daily backups; keep the last 2 days only.
+        Backup a = at("2026-11-01T03:00:00Z");
+        Backup a1 = incremental("2026-11-02T03:00:00Z", a);
+        Backup a2 = incremental("2026-11-03T03:00:00Z", a1);
+        Backup b = at("2026-11-10T03:00:00Z");
+        Backup b1 = incremental("2026-11-11T03:00:00Z", b);
+        Backup b2 = incremental("2026-11-12T03:00:00Z", b1);
+        List<Decision> decisions = policy(0, 2, 0, 0, 0).decide(List.of(a, a1, a2, b, b1, b2),
+                Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(kept(decisions)).containsExactly("2026-11-12T03:00:00Z", "2026-11-11T03:00:00Z", "2026-11-10T03:00:00Z");
+        assertThat(decision(decisions, b1).reasons()).containsExactly("daily 2026-11-11", "parent of kept incremental " + b2.name());
+        assertThat(decision(decisions, b).reasons()).containsExactly("parent of kept incremental " + b1.name());
+
+        assertThat(decisions.stream().filter(d -> !d.keep()).map(d -> d.backup().name()))
+                .containsExactly(a2.name(), a1.name(), a.name());
+    }
+
+    @Test
+    void aKeptMiddleLinkKeepsItsAncestorsButNotItsDescendants() {
+        Backup oct = at("2026-10-30T03:00:00Z");
+        Backup oct1 = incremental("2026-10-31T03:00:00Z", oct);
+        Backup nov1 = incremental("2026-11-01T03:00:00Z", oct1);
+        Backup nov = at("2026-11-05T03:00:00Z");
+        List<Decision> decisions = policy(1, 0, 0, 2, 0).decide(List.of(oct, oct1, nov1, nov),
+                Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(decision(decisions, oct1).reasons()).containsExactly("monthly 2026-10");
+        assertThat(decision(decisions, oct).reasons()).containsExactly("parent of kept incremental " + oct1.name());
+        assertThat(decision(decisions, nov1).keep()).isFalse();
+    }
+
+    @Test
+    void twoChainsKeptByDifferentRulesAreEachKeptWhole() {
+        Backup oct = at("2026-10-30T03:00:00Z");
+        Backup oct1 = incremental("2026-10-31T03:00:00Z", oct);
+        Backup nov = at("2026-11-01T03:00:00Z");
+        Backup nov1 = incremental("2026-11-02T03:00:00Z", nov);
+        Backup nov2 = incremental("2026-11-03T03:00:00Z", nov1);
+        List<Decision> decisions = policy(1, 0, 0, 2, 0).decide(List.of(oct, oct1, nov, nov1, nov2),
+                Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(decisions).allMatch(Decision::keep);
+        assertThat(decision(decisions, oct1).reasons()).containsExactly("monthly 2026-10");
+        assertThat(decision(decisions, oct).reasons()).containsExactly("parent of kept incremental " + oct1.name());
+        assertThat(decision(decisions, nov).reasons()).containsExactly("parent of kept incremental " + nov1.name());
+    }
+
+    @Test
+    void anIncrementalWhoseParentIsMissingIsKeptAndSaysItCannotBeRestored() {
+        Backup gone = at("2026-11-01T03:00:00Z"); // deleted by hand: not in the list
+        Backup orphan = incremental("2026-11-02T03:00:00Z", gone);
+        Backup next = incremental("2026-11-03T03:00:00Z", orphan);
+        Backup full = at("2026-11-04T03:00:00Z");
+        Backup newest = incremental("2026-11-05T03:00:00Z", full);
+        List<Decision> decisions = policy(1, 0, 0, 0, 0).decide(List.of(orphan, next, full, newest),
+                Instant.parse("2026-11-20T00:00:00Z"));
+        assertThat(decision(decisions, orphan).reasons()).containsExactly("orphaned: its parent " + gone.name() + " is missing");
+        assertThat(decision(decisions, orphan).warning())
+                .isEqualTo("cannot be restored from this target: " + gone.name() + " (parent of " + orphan.name() + ") is missing");
+        // Its descendant is no more restorable: no rule keeps it, it goes, and says why it was useless.
+        assertThat(decision(decisions, next).keep()).isFalse();
+        assertThat(decision(decisions, next).warning()).contains(gone.name());
+        assertThat(decision(decisions, full).reasons()).containsExactly("parent of kept incremental " + newest.name());
+        assertThat(decision(decisions, full).warning()).isNull();
+    }
 }
