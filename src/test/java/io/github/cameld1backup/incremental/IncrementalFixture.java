@@ -57,35 +57,46 @@ final class IncrementalFixture {
 
     /** Every kind of change an incremental has to carry, {@code round} making each round's different. */
     static void changes(Path db, int round) throws SQLException {
-        long time = 100_000L * round;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA foreign_keys = ON");
-            // Inserts: new users and posts.
-            s.execute("INSERT INTO users(email, name, balance, updated_at) VALUES ('new" + round + "@example.com', 'Ñew "
-                    + round + "', 1e308, " + (time + 1) + ")");
-            s.execute("INSERT INTO posts(user_id, body, data, big) VALUES ((SELECT max(id) FROM users), 'hello " + round
-                    + "', X'000102', 42)");
-            // Updates of users, with their modification time; one of the watermark column only.
-            s.execute("UPDATE users SET name = name || ' (edited " + round + ")', balance = -0.0, updated_at = " + (time + 2)
-                    + " WHERE id IN (2, 7)");
-            s.execute("UPDATE users SET updated_at = " + (time + 3) + " WHERE id = 3");
-            // An update of a post's key, its watermark: the row moves to a new key.
-            s.execute("UPDATE posts SET id = (SELECT max(id) FROM posts) + 10 WHERE id = (SELECT min(id) FROM posts"
-                    + " WHERE user_id = 4)");
-            // Deletes: a user (their posts go by cascade) and a post on its own.
-            s.execute("DELETE FROM users WHERE id = " + (10 + round));
-            s.execute("DELETE FROM posts WHERE id = (SELECT max(id) FROM posts WHERE user_id = 6)");
-            // A deleted key used again.
-            s.execute("DELETE FROM users WHERE id = 5");
-            s.execute("INSERT INTO users VALUES (5, 'again" + round + "@example.com', 'Back " + round + "', 5.5, "
-                    + (time + 4) + ")");
-            // Tables without a strategy change too.
-            s.execute("UPDATE \"tags é\" SET note = 'changed " + round + "' WHERE \"name;\" = 'ü'");
-            s.execute("DELETE FROM \"tags é\" WHERE \"name;\" = 'plain'");
-            s.execute("INSERT OR REPLACE INTO \"tags é\" VALUES ('plain', 'round " + round + "')");
-            s.execute("INSERT OR REPLACE INTO kv VALUES ('r" + round + "', " + round + ")");
-            s.execute("DELETE FROM kv WHERE k = 'x'");
+            for (String sql : changeStatements(round)) {
+                s.execute(sql);
+            }
         }
+    }
+
+    /**
+     * The statements of {@link #changes}, in order, for any engine that runs them with foreign keys on
+     * (JDBC above, or D1's /query, where they always are).
+     */
+    static List<String> changeStatements(int round) {
+        long time = 100_000L * round;
+        return List.of(
+                // Inserts: new users and posts.
+                "INSERT INTO users(email, name, balance, updated_at) VALUES ('new" + round + "@example.com', 'Ñew "
+                        + round + "', 1e308, " + (time + 1) + ")",
+                "INSERT INTO posts(user_id, body, data, big) VALUES ((SELECT max(id) FROM users), 'hello " + round
+                        + "', X'000102', 42)",
+                // Updates of users, with their modification time; one of the watermark column only.
+                "UPDATE users SET name = name || ' (edited " + round + ")', balance = -0.0, updated_at = " + (time + 2)
+                        + " WHERE id IN (2, 7)",
+                "UPDATE users SET updated_at = " + (time + 3) + " WHERE id = 3",
+                // An update of a post's key, its watermark: the row moves to a new key.
+                "UPDATE posts SET id = (SELECT max(id) FROM posts) + 10 WHERE id = (SELECT min(id) FROM posts"
+                        + " WHERE user_id = 4)",
+                // Deletes: a user (their posts go by cascade) and a post on its own.
+                "DELETE FROM users WHERE id = " + (10 + round),
+                "DELETE FROM posts WHERE id = (SELECT max(id) FROM posts WHERE user_id = 6)",
+                // A deleted key used again.
+                "DELETE FROM users WHERE id = 5",
+                "INSERT INTO users VALUES (5, 'again" + round + "@example.com', 'Back " + round + "', 5.5, "
+                        + (time + 4) + ")",
+                // Tables without a strategy change too.
+                "UPDATE \"tags é\" SET note = 'changed " + round + "' WHERE \"name;\" = 'ü'",
+                "DELETE FROM \"tags é\" WHERE \"name;\" = 'plain'",
+                "INSERT OR REPLACE INTO \"tags é\" VALUES ('plain', 'round " + round + "')",
+                "INSERT OR REPLACE INTO kv VALUES ('r" + round + "', " + round + ")",
+                "DELETE FROM kv WHERE k = 'x'");
     }
 
     static Map<String, String> strategies(Map<String, String> settings) {
