@@ -107,7 +107,7 @@ public class RestoreSteps {
                     + " empty database");
         }
         if (chain.isChain()) {
-            LOG.info("{} is an incremental: restoring its chain of {} links, {}", name, links.size(),
+            LOG.info("{} is an incremental: its chain of {} links, {}", name, links.size(),
                     String.join(", then ", chain.names()));
         }
         for (int i = 0; i < links.size(); i++) {
