@@ -172,8 +172,21 @@ public final class BackupApplication implements AutoCloseable {
 
     public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom, String database)
             throws Exception {
-        return request("direct:restore", backup, RestoreResult.class, database, Map.of(BackupHeaders.RESTORE_TO, to,
+        return restore(backup, to, replace, resumeFrom, database, null);
+    }
+
+    /**
+     * As above; an incremental restores its chain (the full backup, then each incremental in order), and
+     * {@code at}, when given, names the link of that chain to stop at.
+     */
+    public RestoreResult restore(String backup, String to, boolean replace, long resumeFrom, String database, String at)
+            throws Exception {
+        Map<String, Object> headers = new HashMap<>(Map.of(BackupHeaders.RESTORE_TO, to,
                 BackupHeaders.RESTORE_REPLACE, replace, BackupHeaders.RESTORE_RESUME_FROM, resumeFrom));
+        if (at != null) {
+            headers.put(BackupHeaders.RESTORE_AT, at);
+        }
+        return request("direct:restore", backup, RestoreResult.class, database, headers);
     }
 
     /** Applies the retention policy to the first target; a dry run only decides. */

@@ -201,10 +201,18 @@ public class BackupCli {
         }
     }
 
-    @Command(name = "restore", description = "Restore a backup (a file, or a backup name in the target) into SQLite or D1.")
+    @Command(name = "restore", description = {
+            "Restore a backup (a file, or a backup name in the target) into SQLite or D1.",
+            "An incremental restores its chain: the full backup it builds on, then each incremental in order, every"
+                    + " link's manifest, parent and SHA-256 checked before the target is touched."})
     static class Restore implements Callable<Integer> {
         @CommandLine.Parameters(paramLabel = "BACKUP", description = "A backup file, or the name of a backup in the target.")
         String backup;
+
+        @Option(names = "--at", paramLabel = "POINT",
+                description = "Incrementals: restore BACKUP's chain only up to POINT, the name of one of its links"
+                        + " (the full backup or an incremental before BACKUP).")
+        String at;
 
         @Option(names = "--to", required = true, paramLabel = "sqlite:PATH|d1",
                 description = "Where to restore; d1 means the database RESTORE_D1_DATABASE_ID.")
@@ -214,7 +222,7 @@ public class BackupCli {
         boolean replace;
 
         @Option(names = "--resume-from", paramLabel = "N", defaultValue = "1",
-                description = "D1: start at statement N (a failed restore says which).")
+                description = "D1: start at statement N (a failed restore says which); a single backup only, not a chain.")
         long resumeFrom;
 
         @CommandLine.Mixin
@@ -229,13 +237,14 @@ public class BackupCli {
         @Override
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
-                spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom, db.database).summary());
+                spec.commandLine().getOut().println(app.restore(backup, to, replace, resumeFrom, db.database, at).summary());
                 return 0;
             }
         }
     }
 
-    @Command(name = "verify", description = "Check that a backup restores and matches its manifest; exit 1 if not.")
+    @Command(name = "verify", description = {"Check that a backup restores and matches its manifest; exit 1 if not.",
+            "An incremental is checked with its whole chain, link by link, loaded into one scratch database."})
     static class Verify implements Callable<Integer> {
         @CommandLine.Parameters(paramLabel = "BACKUP", description = "A backup file, or the name of a backup in the target.")
         String backup;

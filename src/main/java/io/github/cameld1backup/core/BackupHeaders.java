@@ -17,6 +17,8 @@ public final class BackupHeaders {
     public static final String RESTORE_TO = "RestoreTo";
     public static final String RESTORE_REPLACE = "RestoreReplace";
     public static final String RESTORE_RESUME_FROM = "RestoreResumeFrom";
+    /** The point of an incremental chain to restore up to: the name of one of its links (absent: the whole chain). */
+    public static final String RESTORE_AT = "RestoreAt";
 
     private BackupHeaders() {
     }

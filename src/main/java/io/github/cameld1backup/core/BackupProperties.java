@@ -21,6 +21,8 @@ public final class BackupProperties {
     public static final String SETTINGS = "databaseSettings";
     /** The {@code RestoreRun} of a restore or verify in progress. */
     public static final String RESTORE_RUN = "restoreRun";
+    /** The {@code BackupChain} of a restore or verify: every link to load, oldest first (one for a full backup). */
+    public static final String RESTORE_CHAIN = "restoreChain";
     /**
      * The details of a run that ended, for the reporting steps of routes/backup.camel.yaml and
      * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.

@@ -1,12 +1,22 @@
 package io.github.cameld1backup.model;
 
 import java.time.Duration;
+import java.util.List;
 
-/** What a finished restore reports. */
-public record RestoreResult(String backup, String target, long statements, long requests, Duration duration) {
+/**
+ * What a finished restore reports. {@code links}: the backups loaded, oldest first: the backup itself,
+ * or for an incremental its chain (the full backup, then each incremental up to it).
+ */
+public record RestoreResult(String backup, String target, long statements, long requests, Duration duration,
+                            List<String> links) {
+
+    public RestoreResult(String backup, String target, long statements, long requests, Duration duration) {
+        this(backup, target, statements, requests, duration, List.of(backup));
+    }
 
     public String summary() {
-        return String.format("Restored %s into %s: %d statements%s in %.1f s", backup, target, statements,
+        String chain = links.size() > 1 ? " (a chain of " + links.size() + ": " + String.join(", then ", links) + ")" : "";
+        return String.format("Restored %s%s into %s: %d statements%s in %.1f s", backup, chain, target, statements,
                 requests > 0 ? " in " + requests + " requests" : "", duration.toMillis() / 1000.0);
     }
 }

@@ -64,83 +64,170 @@ public class RestoreSteps {
         this.templates = templates;
     }
 
-    /** Body: a path or a backup name. Leaves the stored object as a File body and a {@link RestoreRun}. */
+    /**
+     * Body: a path or a backup name. Resolves what to load: the backup itself, or for an incremental its
+     * chain (up to the link named by header {@code RestoreAt}), every link's manifest and parent checked
+     * first and then every link's object against its manifest's SHA-256, all before the target is
+     * touched. Downloads go to the work directory, one object at a time, never into memory. Leaves the
+     * {@link BackupChain} as exchange property {@code restoreChain}.
+     */
     public void fetch(@Body String backup, @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings,
                       Exchange exchange) throws Exception {
         Path local = Path.of(backup);
-        Path file;
-        Manifest manifest = null;
-        boolean downloaded = false;
+        Place place;
         String name;
         if (Files.isRegularFile(local)) {
-            file = local.toAbsolutePath();
+            Path file = local.toAbsolutePath();
             name = file.getFileName().toString();
-            Path m = file.resolveSibling(name + Manifest.SUFFIX);
-            manifest = Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
+            place = new Place(file.getParent(), null); // a chain is looked for beside the file
         } else {
             if (!BackupNames.valid(backup)) {
                 throw new IllegalArgumentException("no such file, and not a backup name: " + backup);
             }
             name = backup;
             TargetSpec target = settings.primaryTarget();
-            if (target.kind().equals(TargetSpec.FILE)) {
-                file = Path.of(target.location(), name);
-                if (!Files.isRegularFile(file)) {
-                    throw new IllegalArgumentException("no backup " + name + " in " + target.describe());
-                }
-                Path m = file.resolveSibling(name + Manifest.SUFFIX);
-                manifest = Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
-            } else {
-                Files.createDirectories(settings.workDirectory());
-                file = Files.createTempFile(settings.workDirectory(), "restore-", "-" + name);
-                file.toFile().deleteOnExit();
-                downloaded = true;
-                try {
-                    Files.delete(file);
-                    // aws2-s3's getObject: its stream goes to the file as it arrives, never whole in memory
-                    try (InputStream in = r2.open(target.location(), target.prefix() + name)) {
-                        Files.copy(in, file);
-                    }
-                    manifest = JSON.readValue(r2.read(target.location(), target.prefix() + name + Manifest.SUFFIX),
-                            Manifest.class);
-                } catch (NoSuchKeyException e) {
-                    if (!Files.exists(file)) {
-                        throw new IllegalArgumentException("no backup " + name + " in " + target.describe());
-                    }
-                }
+            place = target.kind().equals(TargetSpec.FILE) ? new Place(Path.of(target.location()), target)
+                    : new Place(null, target);
+        }
+        Manifest manifest;
+        try {
+            manifest = manifest(place, name);
+        } catch (NoSuchKeyException e) {
+            manifest = null;
+        }
+        String at = exchange.getMessage().getHeader(BackupHeaders.RESTORE_AT, String.class);
+        List<BackupChain.Link> links = BackupChain.upTo(
+                BackupChain.resolve(name, manifest, n -> manifest(place, n), place.describe()), at, name);
+        BackupChain chain = new BackupChain(name, links);
+        exchange.setProperty(BackupProperties.RESTORE_CHAIN, chain);
+        long resumeFrom = exchange.getMessage().getHeader(BackupHeaders.RESTORE_RESUME_FROM, 1L, Long.class);
+        if (chain.isChain() && resumeFrom > 1) {
+            throw new IllegalArgumentException("--resume-from resumes a single backup, not a chain (" + name + " is "
+                    + links.size() + " links: " + String.join(", ", chain.names()) + "): restore the chain again into an"
+                    + " empty database");
+        }
+        if (chain.isChain()) {
+            LOG.info("{} is an incremental: its chain of {} links, {}", name, links.size(),
+                    String.join(", then ", chain.names()));
+        }
+        for (int i = 0; i < links.size(); i++) {
+            BackupChain.Link link = links.get(i);
+            RestoreRun run = fetchObject(place, link.name(), link.manifest(), settings,
+                    chain.isChain() && !link.name().equals(name) ? name : null);
+            chain.fetched(run);
+            exchange.setProperty(BackupProperties.RESTORE_RUN, run);
+            if (link.manifest() != null && !run.sha256().equals(link.manifest().sha256())) {
+                throw new RestoreException("the stored object " + link.name() + " does not match its manifest (SHA-256"
+                        + " differs)" + (chain.isChain() ? ", link " + (i + 1) + " of " + links.size() + " of the chain of "
+                        + name : "") + ": it was altered or cut short; nothing was restored");
             }
         }
-        String sha256 = sha256(file);
-        RestoreRun run = new RestoreRun(name, file, downloaded, manifest, sha256);
-        exchange.setProperty(BackupProperties.RESTORE_RUN, run);
-        if (manifest != null && !sha256.equals(manifest.sha256())) {
-            throw new RestoreException("the stored object " + name + " does not match its manifest (SHA-256 differs):"
-                    + " it was altered or cut short; nothing was restored");
-        }
-        exchange.getMessage().setBody(file.toFile());
     }
 
-    /** Body: the plain SQL (authenticated and decompressed by now). */
-    public RestoreResult load(@Body Object sql, @ExchangeProperty(BackupProperties.RESTORE_RUN) RestoreRun run,
-                              @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange)
+    /** Where a backup and its chain are: a folder (a file target's, or a local file's) or a bucket and prefix. */
+    private record Place(Path folder, TargetSpec target) {
+        String describe() {
+            return folder != null ? folder.toString() : target.describe() + (target.prefix().isEmpty() ? ""
+                    : " (prefix " + target.prefix() + ")");
+        }
+    }
+
+    /** The manifest of backup {@code name} in {@code place}; null when there is none. */
+    private Manifest manifest(Place place, String name) throws IOException {
+        if (place.folder() != null) {
+            Path m = place.folder().resolve(name + Manifest.SUFFIX);
+            return Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
+        }
+        try {
+            return JSON.readValue(r2.read(place.target().location(), place.target().prefix() + name + Manifest.SUFFIX),
+                    Manifest.class);
+        } catch (NoSuchKeyException e) {
+            return null;
+        }
+    }
+
+    /** The object of one backup as a file: the stored one, or downloaded to the work directory as it arrives. */
+    private RestoreRun fetchObject(Place place, String name, Manifest manifest, BackupSettings settings,
+                                   String chainOf) throws Exception {
+        String missing = chainOf == null ? "no backup " + name + " in " + place.describe()
+                : "the chain of " + chainOf + " is broken: the object " + name + " is missing from " + place.describe()
+                        + " (its manifest is there); nothing was loaded";
+        if (place.folder() != null) {
+            Path file = place.folder().resolve(name).toAbsolutePath();
+            if (!Files.isRegularFile(file)) {
+                throw chainOf == null ? new IllegalArgumentException(missing) : new RestoreException(missing);
+            }
+            return new RestoreRun(name, file, false, manifest, sha256(file));
+        }
+        Files.createDirectories(settings.workDirectory());
+        Path file = Files.createTempFile(settings.workDirectory(), "restore-", "-" + name);
+        file.toFile().deleteOnExit();
+        Files.delete(file);
+        // aws2-s3's getObject: its stream goes to the file as it arrives, never whole in memory
+        try (InputStream in = r2.open(place.target().location(), place.target().prefix() + name)) {
+            Files.copy(in, file);
+        } catch (NoSuchKeyException e) {
+            Files.deleteIfExists(file);
+            throw chainOf == null ? new IllegalArgumentException(missing) : new RestoreException(missing);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return new RestoreRun(name, file, true, manifest, sha256(file));
+    }
+
+    /** Loop step: link {@code index} of the chain becomes the restoreRun and the body (its stored object). */
+    public void next(@ExchangeProperty(Exchange.LOOP_INDEX) int index,
+                     @ExchangeProperty(BackupProperties.RESTORE_CHAIN) BackupChain chain, Exchange exchange) {
+        RestoreRun run = chain.at(index);
+        exchange.setProperty(BackupProperties.RESTORE_RUN, run);
+        if (chain.isChain()) {
+            LOG.info("Loading {} of the chain of {}", chain.describeLink(), chain.backup());
+        }
+        exchange.getMessage().setBody(run.file().toFile());
+    }
+
+    /**
+     * Body: the plain SQL of the current link (authenticated and decompressed by now). The first link
+     * goes into an empty target (or with --replace, one whose objects it recreates are dropped); each
+     * later link applies on top of what the links before it made.
+     */
+    public void load(@Body Object sql, @ExchangeProperty(BackupProperties.RESTORE_RUN) RestoreRun run,
+                     @ExchangeProperty(BackupProperties.RESTORE_CHAIN) BackupChain chain,
+                     @ExchangeProperty(BackupProperties.SETTINGS) BackupSettings settings, Exchange exchange)
             throws Exception {
         String to = exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class);
         boolean replace = exchange.getMessage().getHeader(BackupHeaders.RESTORE_REPLACE, false, Boolean.class);
         long resumeFrom = exchange.getMessage().getHeader(BackupHeaders.RESTORE_RESUME_FROM, 1L, Long.class);
-        Instant start = Instant.now();
-        List<CreatedObject> created = replace ? created(open(sql, exchange)) : List.of();
-        RestoreResult result;
+        boolean first = chain.first();
         if (to != null && to.toLowerCase().startsWith("sqlite:") && to.length() > 7) {
             Path db = Path.of(to.substring(7)).toAbsolutePath();
             if (resumeFrom > 1) {
                 throw new IllegalArgumentException("--resume-from is for D1: a SQLite restore is all or nothing");
             }
-            long n = new SqliteLoader().load(open(sql, exchange), db, replace, created);
-            result = new RestoreResult(run.name(), "sqlite:" + db, n, 0, Duration.between(start, Instant.now()));
+            if (first) {
+                chain.targetExisted(Files.exists(db));
+            }
+            try {
+                // What --replace drops is read first: open() rewinds the one spooled copy each time.
+                List<CreatedObject> created = first && replace ? created(open(sql, exchange)) : List.of();
+                long n = first ? new SqliteLoader().load(open(sql, exchange), db, replace, created)
+                        : new SqliteLoader().applyOnTop(open(sql, exchange), db);
+                chain.loaded(n, 0);
+            } catch (RuntimeException e) {
+                if (!chain.isChain()) {
+                    throw e;
+                }
+                boolean removed = !chain.targetExisted() && Files.deleteIfExists(db);
+                throw new RestoreException(chain.describeLink() + " of the chain of " + chain.backup() + " did not load: "
+                        + e.getMessage() + (chain.first() ? "" : removed ? "; " + db + " was removed again"
+                        : "; " + db + " holds the links before it (the point of "
+                        + chain.planned().get(chain.index() - 1).name() + ")"), e);
+            }
         } else if ("d1".equalsIgnoreCase(to)) {
             String database = settings.restoreD1DatabaseId();
             ProducerTemplate template = templates.get();
-            // Before the first request: what D1 would refuse half-way (columns, row and value sizes).
+            // Before the link's first request: what D1 would refuse half-way (columns, row and value sizes).
             D1Limits.check(open(sql, exchange), settings.maxStatementBytes());
             D1Loader.Sender sender = new D1Loader.Sender() {
                 @Override
@@ -154,7 +241,7 @@ public class RestoreSteps {
                 }
             };
             List<String> before = new ArrayList<>();
-            if (resumeFrom <= 1) {
+            if (first && resumeFrom <= 1) {
                 // The progress table of a restore cut short is no content of the database.
                 List<Map<String, Object>> existing = sender.read(
                         "SELECT type || ' ' || name AS object FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
@@ -165,20 +252,43 @@ public class RestoreSteps {
                                 + " objects, e.g. " + existing.get(0).get("object") + "): restore into an empty database,"
                                 + " or give --replace to drop what the backup recreates");
                     }
-                    before.addAll(SqliteLoader.dropsFor(created));
+                    before.addAll(SqliteLoader.dropsFor(created(open(sql, exchange))));
                 }
             }
             D1Loader loader = new D1Loader(sender, settings.restoreRequestBytes(), settings.restoreRequestStatements(),
                     settings.maxStatementBytes());
-            long n = loader.load(open(sql, exchange), resumeFrom, before, LOG::info);
-            result = new RestoreResult(run.name(), "d1:" + database, n - resumeFrom + 1, loader.requests(),
-                    Duration.between(start, Instant.now()));
+            try {
+                long n = loader.load(open(sql, exchange), resumeFrom, before, LOG::info);
+                chain.loaded(n - resumeFrom + 1, loader.requests());
+            } catch (RuntimeException e) {
+                if (!chain.isChain() || first) {
+                    throw e;
+                }
+                throw new RestoreException(chain.describeLink() + " of the chain of " + chain.backup() + " did not load"
+                        + " completely: " + e.getMessage() + "; the links before it are restored in D1 (the point of "
+                        + chain.planned().get(chain.index() - 1).name() + "); --resume-from resumes a single backup, not"
+                        + " a chain: restore the chain again into an empty database", e);
+            }
         } else {
             throw new IllegalArgumentException("--to must be sqlite:PATH or d1, got '" + to + "'");
         }
-        cleanup(run);
-        audit.record("restore", "succeeded", Map.of("object", run.name(), "target", result.target(), "statements",
+        cleanup(run); // a downloaded link goes as soon as it is loaded
+    }
+
+    /** After the last link: the result, in the audit log too (with the chain's links). */
+    public RestoreResult finish(@ExchangeProperty(BackupProperties.RESTORE_CHAIN) BackupChain chain, Exchange exchange) {
+        String to = exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class);
+        String target = to.toLowerCase().startsWith("sqlite:") ? "sqlite:" + Path.of(to.substring(7)).toAbsolutePath()
+                : "d1:" + exchange.getProperty(BackupProperties.SETTINGS, BackupSettings.class).restoreD1DatabaseId();
+        String last = chain.names().get(chain.size() - 1);
+        RestoreResult result = new RestoreResult(last, target, chain.statements(), chain.requests(),
+                Duration.between(chain.start(), Instant.now()), chain.names());
+        Map<String, Object> details = new LinkedHashMap<>(Map.of("object", last, "target", result.target(), "statements",
                 result.statements(), "requests", result.requests(), "durationMs", result.duration().toMillis()));
+        if (chain.isChain()) {
+            details.put("chain", chain.names());
+        }
+        audit.record("restore", "succeeded", details);
         LOG.info(result.summary());
         return result;
     }
@@ -203,12 +313,21 @@ public class RestoreSteps {
     /** Error path of restore and verify: remove a downloaded copy. */
     public void failed(Exchange exchange) {
         RestoreRun run = exchange.getProperty(BackupProperties.RESTORE_RUN, RestoreRun.class);
+        BackupChain chain = exchange.getProperty(BackupProperties.RESTORE_CHAIN, BackupChain.class);
         if (run != null) {
             cleanup(run);
         }
+        if (chain != null) {
+            chain.runs().forEach(RestoreSteps::cleanup);
+            Verifier.dropScratch(chain);
+        }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("object", run == null ? exchange.getMessage().getBody(String.class) : run.name());
+        details.put("object", chain != null ? chain.backup() : run == null ? exchange.getMessage().getBody(String.class)
+                : run.name());
+        if (chain != null && chain.isChain()) {
+            details.put("chain", chain.names());
+        }
         details.put("target", exchange.getMessage().getHeader(BackupHeaders.RESTORE_TO, String.class));
         details.put("error", cause == null ? "unknown error" : Failures.message(cause));
         audit.record(exchange.getFromRouteId(), "failed", details);

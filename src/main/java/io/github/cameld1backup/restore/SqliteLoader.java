@@ -30,6 +30,24 @@ public final class SqliteLoader {
 
     /** @return statements executed */
     public long load(InputStream sql, Path db, boolean replace, List<CreatedObject> created) throws IOException {
+        return load(sql, db, false, replace, created);
+    }
+
+    /**
+     * An incremental on top of the database its parent's restore made (no emptiness check: it holds the
+     * chain so far), in one transaction as well.
+     *
+     * @return statements executed
+     */
+    public long applyOnTop(InputStream sql, Path db) throws IOException {
+        if (!Files.isRegularFile(db)) {
+            throw new RestoreException("cannot apply an incremental to " + db + ": there is no database there");
+        }
+        return load(sql, db, true, false, List.of());
+    }
+
+    private long load(InputStream sql, Path db, boolean onTop, boolean replace, List<CreatedObject> created)
+            throws IOException {
         boolean existed = Files.exists(db);
         if (db.getParent() != null) {
             Files.createDirectories(db.getParent());
@@ -39,7 +57,9 @@ public final class SqliteLoader {
             s.execute("PRAGMA foreign_keys = OFF"); // as the dump was taken; checked afterwards by verify
             c.setAutoCommit(false);
             try {
-                prepareTarget(s, replace, created);
+                if (!onTop) {
+                    prepareTarget(s, replace, created);
+                }
                 Reader reader = new InputStreamReader(sql, StandardCharsets.UTF_8);
                 SqlScript script = new SqlScript(reader);
                 while (script.hasNext()) {
