@@ -154,6 +154,12 @@ public class Verifier {
 
     /** Backup setting backup.verify: the finished dump itself, before it is stored; the result goes in the manifest. */
     public void verifyDump(@ExchangeProperty(BackupProperties.RUN) BackupRun run) throws Exception {
+        if (run.incremental() != null && run.incremental().incremental()) {
+            // An incremental loads only on top of its parent chain: `verify NAME` checks the whole chain.
+            LOG.warn("Backup {} is an incremental: backup.verify checks full backups only; run verify on it to check"
+                    + " its chain", run.id());
+            return;
+        }
         try (InputStream sql = Files.newInputStream(run.spool())) {
             Verification report = check(run.settings().workDirectory(), run.objectNameOrBase(), sql, run.tableRows(),
                     run.schema().hash(), new ArrayList<>());
