@@ -291,8 +291,11 @@ public class RestoreSteps {
             details.put("chain", chain.names());
         }
         if (erasures != null) {
-            details.put("erasures", Map.of("entries", erasures.entries(), "rowsRemoved", erasures.removed(),
-                    "rowsCleared", erasures.cleared()));
+            Map<String, Object> applied = new LinkedHashMap<>();
+            applied.put("entries", erasures.entries());
+            applied.put("rowsRemoved", erasures.removed());
+            applied.put("rowsCleared", erasures.cleared());
+            details.put("erasures", applied);
         }
         audit.record("restore", "succeeded", details);
         LOG.info(result.summary());

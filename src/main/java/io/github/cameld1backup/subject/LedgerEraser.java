@@ -141,7 +141,7 @@ public class LedgerEraser {
                 continue; // no such table or column in this backup: nothing of the subject in it
             }
             for (SubjectEraseReport.TableEffect effect : report.effects()) {
-                (effect.action().equals("deleted") ? removed : cleared).merge(effect.table(), (long) effect.rows(),
+                (effect.action().equals(SubjectEraseReport.DELETED) ? removed : cleared).merge(effect.table(), (long) effect.rows(),
                         Long::sum);
             }
         }

@@ -47,10 +47,10 @@ final class SubjectDatabase {
     static SubjectDatabase read(Connection connection, SubjectSettings settings) throws SQLException {
         SqliteQuery query = new SqliteQuery();
         SchemaDiscovery discovery = new SchemaDiscovery();
-        SchemaDiscovery.Catalog catalog = discovery.catalog(query.query(discovery.masterQuery(), connection));
+        SchemaDiscovery.Catalog catalog = discovery.catalog(query.queryOn(discovery.masterQuery(), connection));
         List<List<QueryResult>> details = new ArrayList<>();
         for (SqlBatch batch : discovery.detailQueries(catalog)) {
-            details.add(query.query(batch, connection));
+            details.add(query.queryOn(batch, connection));
         }
         SubjectDatabase db = new SubjectDatabase(connection, discovery.schema(catalog, details));
         for (Table table : db.schema.tables()) {

@@ -61,7 +61,7 @@ public class SubjectRequests {
             try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
                 SubjectFindResult found = engine(settings, scratch.path(), null).find(scratch.path(), predicate,
                         Boolean.TRUE.equals(force));
-                long rows = found.tables().stream().mapToLong(t -> t.rows().size()).sum();
+                long rows = found.rows();
                 backups.add(new SubjectReport.Backup(m.object(), m.startedAt(), state(m, rows, covering), rows, found,
                         null, null));
             } catch (SubjectSchemaException e) {
@@ -144,7 +144,7 @@ public class SubjectRequests {
         for (Manifest m : backups(settings)) {
             try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
                 SubjectFindResult found = engine(settings, scratch.path(), null).find(scratch.path(), predicate, true);
-                long rows = found.tables().stream().mapToLong(t -> t.rows().size()).sum();
+                long rows = found.rows();
                 backups.add(new SubjectReport.Backup(m.object(), m.startedAt(), state(m, rows, covering), rows, null, null,
                         m.rewritten() ? "rewritten from " + m.replaces().object() : null));
             } catch (SubjectSchemaException e) {
