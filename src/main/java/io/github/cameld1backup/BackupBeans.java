@@ -150,7 +150,8 @@ public class BackupBeans implements CamelConfiguration {
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
             registry.bind("adminPage", new AdminPage());
             registry.bind("listedBackups", new ListedBackups());
-            registry.bind("subjectApi", new SubjectApi());
+            registry.bind("subjectApi", new SubjectApi(registry.lookupByNameAndType("subjectRequests",
+                    SubjectRequests.class)));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.core.Failures;
+import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.subject.SubjectReport;
+import io.github.cameld1backup.subject.SubjectRequests;
 import java.io.IOException;
 import java.util.Map;
-import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -21,6 +23,11 @@ public class SubjectApi {
 
     private static final String FORM = "the body must be JSON: {\"predicate\": \"TABLE.COLUMN=VALUE\", \"force\": false}";
     private final ObjectMapper json = new ObjectMapper();
+    private final SubjectRequests requests;
+
+    public SubjectApi(SubjectRequests requests) {
+        this.requests = requests;
+    }
 
     /** The predicate into the body and the request's options into headers; 400 for anything else. */
     public void request(Exchange exchange) {
@@ -40,17 +47,23 @@ public class SubjectApi {
         m.setBody(node.path("predicate").asText());
     }
 
-    /** The report as the answer's JSON. */
-    public JsonNode answer(@Body SubjectReport report) throws IOException {
+    /**
+     * Searches every backup (subjectRequests.find, as routes/subject.camel.yaml does for the command line) and
+     * answers the report as JSON; a request the schema or the row limit refuses is a 400 that says why.
+     */
+    public JsonNode find(Exchange exchange) throws Exception {
+        Message m = exchange.getMessage();
+        SubjectReport report;
+        try {
+            report = requests.find(m.getBody(String.class), exchange.getProperty(BackupProperties.SETTINGS,
+                    BackupSettings.class), m.getHeader(BackupHeaders.SUBJECT_FORCE, Boolean.class),
+                    m.getHeader(BackupHeaders.SUBJECT_REQUESTED_BY, String.class));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, Failures.message(e), Map.of(), 0);
+        }
         try (TokenBuffer buffer = new TokenBuffer(json, false)) {
             report.writeJson(buffer);
             return json.readTree(buffer.asParser());
         }
-    }
-
-    /** A request the subject's schema or limits refuse (no such table, too many rows): a 400 that says why. */
-    public void refused(Exchange exchange) {
-        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        throw new ApiException(400, e == null ? "refused" : Failures.message(e), Map.of(), 0);
     }
 }
