@@ -131,6 +131,7 @@ class SubjectEngineTest {
         SubjectFixture.expectedSetNull(db).get("sessions").forEach(k -> expected.get("sessions").get(k).set(1, "NULL"));
         assertThat(ftsMatches("posts_fts", "zqxjdiary")).isEqualTo(1);
         assertThat(ftsMatches("profile_fts", "zqxjbio")).isEqualTo(1);
+        assertThat(ftsMatches("comments_fts", "zqxjcomment")).isEqualTo(1);
 
         SubjectEraseReport report = new SubjectEngine(WITH_REFERENCES)
                 .erase(db, new SubjectMatch.ByValue(SubjectPredicate.parse(PREDICATE)), false, false);
@@ -152,12 +153,15 @@ class SubjectEngineTest {
 
         // No full-text entry: neither found by a search nor left in any segment of the index.
         for (String trace : TRACES) {
-            assertThat(ftsMatches("posts_fts", trace.replace('.', ' '))).as(trace).isZero();
-            assertThat(ftsMatches("profile_fts", trace.replace('.', ' '))).as(trace).isZero();
+            for (String fts : List.of("posts_fts", "comments_fts", "profile_fts")) {
+                assertThat(ftsMatches(fts, trace.replace('.', ' '))).as(fts + " " + trace).isZero();
+            }
         }
         assertThat(ftsMatches("posts_fts", "hello")).isEqualTo(1);
+        assertThat(ftsMatches("comments_fts", "carol")).isEqualTo(1);
         assertThat(ftsMatches("profile_fts", "dogs")).isEqualTo(1);
         assertThat(query("INSERT INTO posts_fts(posts_fts) VALUES('integrity-check')")).isEmpty();
+        assertThat(query("INSERT INTO comments_fts(comments_fts) VALUES('integrity-check')")).isEmpty();
         assertThat(query("PRAGMA foreign_key_check")).isEmpty();
         assertThat(query("PRAGMA integrity_check")).containsExactly(List.of("ok"));
         assertThat(new SubjectEngine(WITH_REFERENCES).find(db, SubjectPredicate.parse(PREDICATE), false).rows()).isZero();

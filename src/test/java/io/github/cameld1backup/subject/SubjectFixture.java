@@ -22,8 +22,8 @@ import java.util.Set;
  * to their author), sessions (SET NULL, to the users' implicit primary key), users invited by users (SET
  * NULL), an audit table holding users' ids with no foreign key and no declared type, attachments in a
  * WITHOUT ROWID table with a quoted non-ASCII name and reactions to them by a composite key, an
- * external-content FTS5 index over posts kept by triggers, and a contentful FTS5 table of profiles whose
- * rowid is the user's id (no trigger). Alice is the subject; her id is above 2^53.
+ * external-content FTS5 index over posts kept by triggers, one over comments with no triggers, and a
+ * contentful FTS5 table of profiles whose rowid is the user's id (no trigger). Alice is the subject; her id is above 2^53.
  */
 final class SubjectFixture {
 
@@ -84,6 +84,8 @@ final class SubjectFixture {
                     + " title, body) VALUES ('delete', old.id, old.title, old.body); INSERT INTO posts_fts(rowid,"
                     + " title, body) VALUES (new.id, new.title, new.body); END");
             s.execute("CREATE VIRTUAL TABLE profile_fts USING fts5(bio)");
+            // External content with no triggers: indexed once, so only a rebuild makes it forget deleted comments.
+            s.execute("CREATE VIRTUAL TABLE comments_fts USING fts5(text, content='comments', content_rowid='id')");
 
             insert(c, "INSERT INTO users VALUES (?, ?, ?, ?, ?)",
                     List.of(ALICE, EMAIL, "Alice zqxjname", nul(), "zqxjblob avatar".getBytes()),
@@ -114,6 +116,7 @@ final class SubjectFixture {
                     List.of(1L, 10L, 1L, "👍"),
                     List.of(2L, 20L, 1L, "🎉"));
             insert(c, "INSERT INTO settings VALUES (?, ?)", List.of("theme", "dark"));
+            s.execute("INSERT INTO comments_fts(comments_fts) VALUES ('rebuild')");
             insert(c, "INSERT INTO profile_fts(rowid, bio) VALUES (?, ?)",
                     List.of(ALICE, "alice zqxjbio likes cats"),
                     List.of(2L, "bob likes dogs"));
