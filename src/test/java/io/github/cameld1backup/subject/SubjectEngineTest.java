@@ -431,6 +431,42 @@ class SubjectEngineTest {
     }
 
     @Test
+    void fts4TablesAndAWriteAheadLoggedDatabaseKeepNoTraceEither() throws Exception {
+        Path f = tmp.resolve("fts4-wal.sqlite");
+        try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + f); Statement s = conn.createStatement()) {
+            s.execute("PRAGMA journal_mode = WAL");
+            s.execute("CREATE TABLE people(id INTEGER PRIMARY KEY, email TEXT)");
+            s.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, person INTEGER REFERENCES people ON DELETE CASCADE,"
+                    + " body TEXT)");
+            s.execute("CREATE VIRTUAL TABLE notes_fts USING fts4(body, content='notes')");
+            s.execute("CREATE VIRTUAL TABLE bios USING fts4(bio)");
+            s.execute("INSERT INTO people VALUES (1, 'p1.zqxjfour@erase.test'), (2, 'other@example.org')");
+            s.execute("INSERT INTO notes VALUES (1, 1, 'zqxjnote secret'), (2, 2, 'public note')");
+            s.execute("INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')");
+            s.execute("INSERT INTO bios(rowid, bio) VALUES (1, 'zqxjbiofour'), (2, 'plain bio')");
+        }
+        SubjectEngine engine = new SubjectEngine(new SubjectSettings(
+                SubjectReference.parseList("bios.rowid->people.id"), Map.of(), 1000));
+
+        SubjectEraseReport report = engine.erase(f, new SubjectMatch.ByValue(
+                SubjectPredicate.parse("people.email=p1.zqxjfour@erase.test")), false, false);
+
+        assertThat(report.total()).isEqualTo(3);
+        assertThat(query(f, "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'public'")).containsExactly(List.of("1"));
+        assertThat(query(f, "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'zqxjnote'")).containsExactly(List.of("0"));
+        assertThat(query(f, "SELECT count(*) FROM bios WHERE bios MATCH 'plain'")).containsExactly(List.of("1"));
+        Path wal = tmp.resolve("fts4-wal.sqlite-wal");
+        for (String trace : List.of("zqxjfour", "zqxjnote", "zqxjbiofour")) {
+            assertThat(indexOf(Files.readAllBytes(f), trace.getBytes(StandardCharsets.UTF_8))).as(trace).isEqualTo(-1);
+            if (Files.exists(wal)) {
+                assertThat(indexOf(Files.readAllBytes(wal), trace.getBytes(StandardCharsets.UTF_8))).as(trace)
+                        .isEqualTo(-1);
+            }
+        }
+        assertThat(query(f, "PRAGMA journal_mode")).containsExactly(List.of("wal"));
+    }
+
+    @Test
     void anErasureThatWouldBreakAForeignKeyIsRefusedAndChangesNothing() throws Exception {
         // SET DEFAULT to a parent that does not exist: SQLite would refuse the DELETE, and so does the erasure.
         Path f = tmp.resolve("broken.sqlite");
