@@ -213,6 +213,31 @@ class SubjectEngineTest {
     }
 
     @Test
+    void severalMatchesAtOnceEraseWhatOneByOneWouldAndATableTheBackupLacksIsANote() throws Exception {
+        Path oneByOne = tmp.resolve("one-by-one.sqlite");
+        Files.copy(db, oneByOne);
+        SubjectEngine engine = new SubjectEngine(WITH_REFERENCES);
+        SubjectKey key = SubjectKey.of(KEY);
+        SubjectMatch alice = new SubjectMatch.ByHash("users", EMAIL_COLUMN, Set.of(key.hash(EMAIL)), key);
+        SubjectMatch carol = new SubjectMatch.ByValue(SubjectPredicate.parse("users.\"E-Mail ü\"=carol@example.org"));
+        SubjectMatch newer = new SubjectMatch.ByHash("invoices", "email", Set.of(key.hash(EMAIL)), key);
+
+        List<SubjectEraseReport> reports = engine.erase(db, List.of(alice, newer, carol), false, false);
+
+        assertThat(reports).hasSize(3);
+        assertThat(reports.get(0).total()).isEqualTo(14);
+        assertThat(reports.get(1).total()).isZero();
+        assertThat(reports.get(1).notes().get(0))
+                .isEqualTo("invoices.email: no table \"invoices\" in this backup, so nothing to erase there");
+        assertThat(reports.get(2).total()).isPositive();
+        assertThatThrownBy(() -> engine.erase(oneByOne, newer, false, false)).isInstanceOf(SubjectSchemaException.class);
+        assertThat(engine.erase(oneByOne, alice, false, false).total()).isEqualTo(14);
+        assertThat(engine.erase(oneByOne, carol, false, false).total()).isEqualTo(reports.get(2).total());
+        assertThat(SubjectFixture.snapshot(db)).isEqualTo(SubjectFixture.snapshot(oneByOne));
+        assertThat(query("PRAGMA foreign_key_check")).isEmpty();
+    }
+
+    @Test
     void aDryRunChangesNothingAndListsTheRowsThatWouldGo() throws Exception {
         byte[] before = sha256(db);
         SubjectEngine engine = new SubjectEngine(WITH_REFERENCES);
