@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -276,6 +277,21 @@ final class SubjectDatabase {
 
         String describe() {
             return side(child, childColumns) + " -> " + side(parent, parentColumns);
+        }
+
+        /** Parent keys per lookup statement: well under SQLite's bound-parameter limit. */
+        int keysPerLookup() {
+            return Math.max(1, 200 / childColumns.size());
+        }
+
+        /** Child rows holding one of {@code keys} parent keys: {@code "c" IN (?, ?)}, or {@code ("a" = ? AND "b" = ?) OR ...}. */
+        String lookupCondition(int keys) {
+            List<String> columns = childColumns.stream().map(child::columnSql).toList();
+            if (columns.size() == 1) {
+                return columns.get(0) + " IN (" + String.join(", ", Collections.nCopies(keys, "?")) + ")";
+            }
+            String one = "(" + String.join(" AND ", columns.stream().map(c -> c + " = ?").toList()) + ")";
+            return String.join(" OR ", Collections.nCopies(keys, one));
         }
 
         /** With the action the erasure takes, as reports say it. */

@@ -5,7 +5,6 @@ import io.github.cameld1backup.sql.SqlText;
 import io.github.cameld1backup.subject.SubjectClosure.Action;
 import io.github.cameld1backup.subject.SubjectClosure.Found;
 import io.github.cameld1backup.subject.SubjectClosure.Member;
-import io.github.cameld1backup.subject.SubjectDatabase.Edge;
 import io.github.cameld1backup.subject.SubjectDatabase.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,8 +153,8 @@ public class SubjectEngine {
     }
 
     /**
-     * Applies one closure, refusing (the caller rolls back) if it would leave a foreign key broken that was
-     * whole before. Adds the tables it changed to {@code changed}.
+     * Applies one closure, refusing (the caller rolls back) if it would leave a foreign key pointing at a row
+     * that is no longer there. Adds the tables it changed to {@code changed}.
      */
     private static void apply(Connection connection, SubjectDatabase db, SubjectClosure closure, Set<Shape> changed)
             throws SQLException {
@@ -164,14 +163,11 @@ public class SubjectEngine {
         }
         Set<Shape> touched = new LinkedHashSet<>();
         closure.tables().stream().filter(t -> !t.members.isEmpty()).forEach(t -> touched.add(t.shape));
-        List<Shape> checked = referencing(db, touched);
-        Set<String> brokenBefore = foreignKeyViolations(connection, checked);
         apply(connection, closure);
-        Set<String> brokenAfter = foreignKeyViolations(connection, checked);
-        brokenAfter.removeAll(brokenBefore);
-        if (!brokenAfter.isEmpty()) {
+        List<String> broken = SubjectReferenceCheck.broken(connection, db, closure);
+        if (!broken.isEmpty()) {
             throw new IllegalStateException("erasing " + closure.match().label() + " would leave rows that reference"
-                    + " rows no longer there (" + String.join("; ", brokenAfter.stream().limit(5).toList())
+                    + " rows no longer there (" + String.join("; ", broken)
                     + "), so nothing was changed; a subject.policy for those tables says what to do with them");
         }
         changed.addAll(touched);
@@ -240,33 +236,6 @@ public class SubjectEngine {
             cache.put(key, expression);
         }
         return cache.get(key);
-    }
-
-    /** Tables with a foreign key into a changed table: the only ones an erasure can leave broken. */
-    private static List<Shape> referencing(SubjectDatabase db, Set<Shape> changed) {
-        Set<Shape> out = new LinkedHashSet<>();
-        for (Edge edge : db.edges()) {
-            if (!edge.implicit() && changed.contains(edge.parent())) {
-                out.add(edge.child());
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    private static Set<String> foreignKeyViolations(Connection connection, List<Shape> tables) throws SQLException {
-        Set<String> violations = new LinkedHashSet<>();
-        for (Shape table : tables) {
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("PRAGMA foreign_key_check(" + table.quoted() + ")")) {
-                while (rs.next()) {
-                    violations.add(rs.getString("table") + " row " + rs.getString("rowid") + " -> "
-                            + rs.getString("parent") + " (foreign key " + rs.getInt("fkid") + ")");
-                }
-            } catch (SQLException e) {
-                // "foreign key mismatch": a key SQLite itself cannot check (its parent columns are not unique).
-            }
-        }
-        return violations;
     }
 
     /**

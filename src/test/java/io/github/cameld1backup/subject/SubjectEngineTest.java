@@ -507,6 +507,21 @@ class SubjectEngineTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("nothing was changed")
                 .hasMessageContaining("c row 1 -> p").hasMessageNotContaining("x@example.org");
         assertThat(sha256(f)).isEqualTo(before);
+
+        // Redacting a column other rows reference by foreign key leaves them pointing at nothing: refused too.
+        Path g = tmp.resolve("redacted-key.sqlite");
+        try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + g); Statement s = conn.createStatement()) {
+            s.execute("CREATE TABLE p(id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+            s.execute("CREATE TABLE orders(id INTEGER PRIMARY KEY, email TEXT REFERENCES p(email))");
+            s.execute("INSERT INTO p VALUES (1, 'x@example.org')");
+            s.execute("INSERT INTO orders VALUES (5, 'x@example.org')");
+        }
+        byte[] beforeRedact = sha256(g);
+        SubjectSettings redact = new SubjectSettings(List.of(), Map.of("p", SubjectPolicy.parse("redact:email")), 10);
+        assertThatThrownBy(() -> new SubjectEngine(redact)
+                .erase(g, new SubjectMatch.ByValue(SubjectPredicate.parse("p.email=x@example.org")), false, false))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("orders row 5 -> p (orders.email -> p.email)");
+        assertThat(sha256(g)).isEqualTo(beforeRedact);
     }
 
     private static String via(SubjectFindResult found, String table) {
