@@ -79,6 +79,15 @@ final class SubjectClosure {
         Found(Shape shape, Optional<SubjectPolicy> policy) {
             this.shape = shape;
             this.policy = policy;
+            // A row's key cannot be blanked: SQLite refuses NULL there, or (rowid) the row would no longer be addressable.
+            policy.filter(p -> p.kind() == SubjectPolicy.Kind.REDACT).ifPresent(p -> p.columns().forEach(c -> {
+                boolean key = shape.table.columns().stream()
+                        .anyMatch(col -> SubjectNames.same(col.name(), c) && col.primaryKeyPosition() > 0);
+                if (key) {
+                    throw new IllegalArgumentException("subject.policy." + shape.name() + "=" + p + ": " + c
+                            + " is part of the primary key, which redact cannot set to NULL; use delete");
+                }
+            }));
         }
     }
 
@@ -162,12 +171,7 @@ final class SubjectClosure {
             List<List<Object>> batch = all.subList(from, Math.min(all.size(), from + perLookup));
             try (PreparedStatement statement = db.connection.prepareStatement(
                     child.select() + " WHERE " + edge.lookupCondition(batch.size()))) {
-                int index = 1;
-                for (List<Object> key : batch) {
-                    for (Object value : key) {
-                        SubjectDatabase.bind(statement, index++, value);
-                    }
-                }
+                edge.bindLookup(statement, batch);
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
                         Row row = child.read(rs);

@@ -84,12 +84,7 @@ final class SubjectReferenceCheck {
             String sql = "SELECT " + String.join(", ", edge.child().keySql()) + " FROM " + edge.child().quoted()
                     + " WHERE " + edge.lookupCondition(batch.size()) + " LIMIT 5";
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                int index = 1;
-                for (List<Object> key : batch) {
-                    for (Object value : key) {
-                        SubjectDatabase.bind(statement, index++, value);
-                    }
-                }
+                edge.bindLookup(statement, batch);
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
                         broken.add(describe(edge, rs.getObject(1)));

@@ -419,6 +419,35 @@ class SubjectEngineTest {
     }
 
     @Test
+    void aReferenceFromAColumnWithoutTypeFindsIdsKeptAsNumbersAndAsText() throws Exception {
+        Path f = tmp.resolve("text-ids.sqlite");
+        try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + f); Statement s = conn.createStatement()) {
+            s.execute("CREATE TABLE people(id INTEGER PRIMARY KEY, email TEXT)");
+            s.execute("CREATE TABLE log(who, what TEXT)");
+            s.execute("INSERT INTO people VALUES (1, 'one@example.org'), (2, 'two@example.org')");
+            s.execute("INSERT INTO log VALUES ('1', 'as text'), (1, 'as integer'), (2, 'other'), ('2', 'other text')");
+        }
+        SubjectEngine engine = new SubjectEngine(new SubjectSettings(
+                SubjectReference.parseList("log.who->people.id"), Map.of(), 100));
+
+        SubjectEraseReport report = engine.erase(f, new SubjectMatch.ByValue(
+                SubjectPredicate.parse("people.email=one@example.org")), false, false);
+
+        assertThat(effect(report, "log", "deleted").rows()).isEqualTo(2);
+        assertThat(query(f, "SELECT what FROM log ORDER BY rowid")).containsExactly(List.of("other"),
+                List.of("other text"));
+    }
+
+    @Test
+    void aRedactPolicyThatWouldBlankAPrimaryKeyIsRefused() {
+        SubjectSettings settings = new SubjectSettings(List.of(), Map.of("users", SubjectPolicy.parse("redact:id;name")),
+                1000);
+        assertThatThrownBy(() -> new SubjectEngine(settings).find(db, SubjectPredicate.parse(PREDICATE), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("subject.policy.users=redact:id;name: id is part of the primary key");
+    }
+
+    @Test
     void cyclesAndCompositeKeysEndAndEveryRowIsVisitedOnce() throws Exception {
         Path c = tmp.resolve("cycles.sqlite");
         try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + c); Statement s = conn.createStatement()) {
