@@ -44,11 +44,22 @@ public class SubjectEngine {
 
     /** The subject's rows and what references them, read-only. */
     public SubjectFindResult find(Path sqliteFile, SubjectPredicate predicate, boolean force) {
+        return find(sqliteFile, new SubjectMatch.ByValue(predicate), force);
+    }
+
+    /** The same for any match: by keyed hash, whether an erasure ledger's subject is (still) in a database. */
+    public SubjectFindResult find(Path sqliteFile, SubjectMatch match, boolean force) {
         try (Connection connection = open(sqliteFile, true)) {
             SubjectDatabase db = SubjectDatabase.read(connection, settings);
-            return SubjectClosure.of(db, new SubjectMatch.ByValue(predicate), settings, force).result();
+            try (AutoCloseable function = SubjectMatches.register(connection, match)) {
+                return SubjectClosure.of(db, match, settings, force).result();
+            }
         } catch (SQLException e) {
             throw failure(sqliteFile, e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -192,6 +192,9 @@ class SubjectEngineTest {
         assertThat(texts).containsExactly(EMAIL);
         Set<String> hashes = texts.stream().map(key::hash).collect(Collectors.toSet());
 
+        SubjectFindResult foundByHash = engine.find(byHash, new SubjectMatch.ByHash("users", "E-Mail ü", hashes, key), false);
+        assertThat(foundByHash.rows()).isEqualTo(engine.find(db, predicate, false).rows()).isEqualTo(14);
+
         SubjectEraseReport unrelated = engine.erase(byHash, new SubjectMatch.ByHash("users", "E-Mail ü",
                 Set.of(key.hash("nobody@example.org")), key), false, false);
         assertThat(unrelated.total()).isZero();
