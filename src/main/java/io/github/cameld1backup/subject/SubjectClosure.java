@@ -24,9 +24,6 @@ import java.util.Set;
  */
 final class SubjectClosure {
 
-    /** Parent keys per lookup statement: well under SQLite's bound-parameter limit. */
-    private static final int KEYS_PER_LOOKUP = 200;
-
     private final SubjectDatabase db;
     private final SubjectSettings settings;
     private final boolean force;
@@ -82,6 +79,15 @@ final class SubjectClosure {
         Found(Shape shape, Optional<SubjectPolicy> policy) {
             this.shape = shape;
             this.policy = policy;
+            // A row's key cannot be blanked: SQLite refuses NULL there, or (rowid) the row would no longer be addressable.
+            policy.filter(p -> p.kind() == SubjectPolicy.Kind.REDACT).ifPresent(p -> p.columns().forEach(c -> {
+                boolean key = shape.table.columns().stream()
+                        .anyMatch(col -> SubjectNames.same(col.name(), c) && col.primaryKeyPosition() > 0);
+                if (key) {
+                    throw new IllegalArgumentException("subject.policy." + shape.name() + "=" + p + ": " + c
+                            + " is part of the primary key, which redact cannot set to NULL; use delete");
+                }
+            }));
         }
     }
 
@@ -160,17 +166,12 @@ final class SubjectClosure {
         List<Member> newlyDeleted = new ArrayList<>();
         Shape child = edge.child();
         Found children = found(child);
-        int perLookup = Math.max(1, KEYS_PER_LOOKUP / edge.childColumns().size());
+        int perLookup = edge.keysPerLookup();
         for (int from = 0; from < all.size(); from += perLookup) {
             List<List<Object>> batch = all.subList(from, Math.min(all.size(), from + perLookup));
             try (PreparedStatement statement = db.connection.prepareStatement(
-                    child.select() + " WHERE " + lookupCondition(edge, batch.size()))) {
-                int index = 1;
-                for (List<Object> key : batch) {
-                    for (Object value : key) {
-                        SubjectDatabase.bind(statement, index++, value);
-                    }
-                }
+                    child.select() + " WHERE " + edge.lookupCondition(batch.size()))) {
+                edge.bindLookup(statement, batch);
                 try (ResultSet rs = statement.executeQuery()) {
                     while (rs.next()) {
                         Row row = child.read(rs);
@@ -192,16 +193,6 @@ final class SubjectClosure {
             }
         }
         return newlyDeleted;
-    }
-
-    /** {@code "c" IN (?, ?)}, or for composite keys {@code ("a" = ? AND "b" = ?) OR (...)}. */
-    private static String lookupCondition(Edge edge, int keys) {
-        List<String> columns = edge.childColumns().stream().map(edge.child()::columnSql).toList();
-        if (columns.size() == 1) {
-            return columns.get(0) + " IN (" + String.join(", ", java.util.Collections.nCopies(keys, "?")) + ")";
-        }
-        String one = "(" + String.join(" AND ", columns.stream().map(c -> c + " = ?").toList()) + ")";
-        return String.join(" OR ", java.util.Collections.nCopies(keys, one));
     }
 
     /** Sets what erasing does to the row from the table's policy or the edges that reach it; true if deleted. */

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,6 +193,18 @@ final class SubjectDatabase {
                     .map(Column::declaredType).orElse("");
         }
 
+        /**
+         * SQLite's affinity rules: none (BLOB) when the declared type is empty or says BLOB; ANY (STRICT
+         * tables) converts nothing either. Such a column compares '42' and 42 as different values.
+         */
+        boolean withoutAffinity(String column) {
+            String type = declaredType(column).toUpperCase(Locale.ROOT);
+            if (type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")) {
+                return false;
+            }
+            return type.isBlank() || type.contains("BLOB") || type.strip().equals("ANY");
+        }
+
         /** Rows are addressed by rowid, or on WITHOUT ROWID tables by the primary key. */
         List<String> keySql() {
             if (table.withoutRowid()) {
@@ -276,6 +289,43 @@ final class SubjectDatabase {
 
         String describe() {
             return side(child, childColumns) + " -> " + side(parent, parentColumns);
+        }
+
+        /** Parent keys per lookup statement: well under SQLite's bound-parameter limit. */
+        int keysPerLookup() {
+            return Math.max(1, 200 / childColumns.size());
+        }
+
+        /**
+         * Child rows holding one of {@code keys} parent keys: {@code "c" IN (?, ?)}, or {@code ("a" = ? AND "b" = ?)
+         * OR ...}. A child column without affinity converts nothing, so there the text of the value is compared
+         * as well (an id kept as '42' references 42, as SQLite's own check, which applies the parent's
+         * affinity, finds too). Parameters: bind with {@link #bindLookup}.
+         */
+        String lookupCondition(int keys) {
+            List<String> columns = childColumns.stream().map(child::columnSql).toList();
+            if (columns.size() == 1) {
+                String in = columns.get(0) + " IN (" + String.join(", ", Collections.nCopies(keys, "?")) + ")";
+                return textToo() ? "(" + in + " OR CAST(" + columns.get(0) + " AS TEXT) IN ("
+                        + String.join(", ", Collections.nCopies(keys, "CAST(? AS TEXT)")) + "))" : in;
+            }
+            String one = "(" + String.join(" AND ", columns.stream().map(c -> c + " = ?").toList()) + ")";
+            return String.join(" OR ", Collections.nCopies(keys, one));
+        }
+
+        void bindLookup(PreparedStatement statement, List<List<Object>> keys) throws SQLException {
+            int index = 1;
+            for (int pass = textToo() ? 2 : 1; pass > 0; pass--) {
+                for (List<Object> key : keys) {
+                    for (Object value : key) {
+                        bind(statement, index++, value);
+                    }
+                }
+            }
+        }
+
+        private boolean textToo() {
+            return childColumns.size() == 1 && child.withoutAffinity(childColumns.get(0));
         }
 
         /** With the action the erasure takes, as reports say it. */

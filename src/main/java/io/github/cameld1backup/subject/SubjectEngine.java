@@ -5,7 +5,6 @@ import io.github.cameld1backup.sql.SqlText;
 import io.github.cameld1backup.subject.SubjectClosure.Action;
 import io.github.cameld1backup.subject.SubjectClosure.Found;
 import io.github.cameld1backup.subject.SubjectClosure.Member;
-import io.github.cameld1backup.subject.SubjectDatabase.Edge;
 import io.github.cameld1backup.subject.SubjectDatabase.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,11 +44,22 @@ public class SubjectEngine {
 
     /** The subject's rows and what references them, read-only. */
     public SubjectFindResult find(Path sqliteFile, SubjectPredicate predicate, boolean force) {
+        return find(sqliteFile, new SubjectMatch.ByValue(predicate), force);
+    }
+
+    /** The same for any match: by keyed hash, whether an erasure ledger's subject is (still) in a database. */
+    public SubjectFindResult find(Path sqliteFile, SubjectMatch match, boolean force) {
         try (Connection connection = open(sqliteFile, true)) {
             SubjectDatabase db = SubjectDatabase.read(connection, settings);
-            return SubjectClosure.of(db, new SubjectMatch.ByValue(predicate), settings, force).result();
+            try (AutoCloseable function = SubjectMatches.register(connection, match)) {
+                return SubjectClosure.of(db, match, settings, force).result();
+            }
         } catch (SQLException e) {
             throw failure(sqliteFile, e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -84,27 +94,66 @@ public class SubjectEngine {
     /**
      * Erases the subject's rows and what references them, in one transaction; on a dry run rolls it
      * back and reports what would go, with the rows.
+     *
+     * @throws SubjectSchemaException when the match's table or column is not in this database
      */
     public SubjectEraseReport erase(Path sqliteFile, SubjectMatch match, boolean force, boolean dryRun) {
+        return erase(sqliteFile, List.of(match), force, dryRun, true).get(0);
+    }
+
+    /**
+     * Erases several subjects (an erasure ledger's entries) in one transaction, one report per match in
+     * order, with the full-text indexes rebuilt and optimized once at the end rather than once per match. A
+     * match whose table or column this database does not have (a backup older than the table) erases
+     * nothing, and its report's notes say so; any other failure leaves the file as it was.
+     */
+    public List<SubjectEraseReport> erase(Path sqliteFile, List<SubjectMatch> matches, boolean force, boolean dryRun) {
+        return erase(sqliteFile, matches, force, dryRun, false);
+    }
+
+    private List<SubjectEraseReport> erase(Path sqliteFile, List<SubjectMatch> matches, boolean force, boolean dryRun,
+                                           boolean schemaErrorsThrow) {
         try (Connection connection = open(sqliteFile, false)) {
             try (Statement s = connection.createStatement()) {
                 // Freed space is overwritten with zeros: the erased values leave no trace in the file.
                 s.execute("PRAGMA secure_delete = ON");
             }
-            SubjectEraseReport report;
-            try (AutoCloseable function = SubjectMatches.register(connection, match)) {
-                connection.setAutoCommit(false);
-                try {
-                    report = erase(connection, match, force, dryRun);
-                } finally {
-                    connection.rollback(); // undoes everything unless committed already
-                    connection.setAutoCommit(true);
+            List<SubjectEraseReport> reports = new ArrayList<>();
+            Set<Shape> changed = new LinkedHashSet<>();
+            connection.setAutoCommit(false);
+            try {
+                SubjectDatabase db = SubjectDatabase.read(connection, settings);
+                List<String> notes = fullTextNotes(db);
+                for (SubjectMatch match : matches) {
+                    SubjectClosure closure;
+                    try (AutoCloseable function = SubjectMatches.register(connection, match)) {
+                        closure = SubjectClosure.of(db, match, settings, force);
+                    } catch (SubjectSchemaException e) {
+                        if (schemaErrorsThrow) {
+                            throw e;
+                        }
+                        List<String> skipped = new ArrayList<>(notes);
+                        skipped.add(0, match.label() + ": " + e.getMessage() + ", so nothing to erase there");
+                        reports.add(new SubjectEraseReport(List.of(), dryRun, null, skipped));
+                        continue;
+                    }
+                    apply(connection, db, closure, changed);
+                    reports.add(new SubjectEraseReport(effects(closure), dryRun, dryRun ? closure.result() : null,
+                            notes));
                 }
+                if (!dryRun && !changed.isEmpty()) {
+                    refreshFullText(connection, db);
+                    refreshStatistics(connection, changed);
+                    connection.commit();
+                }
+            } finally {
+                connection.rollback(); // undoes everything unless committed already
+                connection.setAutoCommit(true);
             }
-            if (!dryRun && report.total() > 0) {
+            if (!dryRun && !changed.isEmpty()) {
                 checkpoint(connection);
             }
-            return report;
+            return reports;
         } catch (SQLException e) {
             throw failure(sqliteFile, e);
         } catch (RuntimeException e) {
@@ -114,32 +163,25 @@ public class SubjectEngine {
         }
     }
 
-    private SubjectEraseReport erase(Connection connection, SubjectMatch match, boolean force, boolean dryRun)
+    /**
+     * Applies one closure, refusing (the caller rolls back) if it would leave a foreign key pointing at a row
+     * that is no longer there. Adds the tables it changed to {@code changed}.
+     */
+    private static void apply(Connection connection, SubjectDatabase db, SubjectClosure closure, Set<Shape> changed)
             throws SQLException {
-        SubjectDatabase db = SubjectDatabase.read(connection, settings);
-        SubjectClosure closure = SubjectClosure.of(db, match, settings, force);
-        List<String> notes = fullTextNotes(db);
         if (closure.total() == 0) {
-            return new SubjectEraseReport(List.of(), dryRun, dryRun ? closure.result() : null, notes);
+            return;
         }
-        Set<Shape> changed = new LinkedHashSet<>();
-        closure.tables().stream().filter(t -> !t.members.isEmpty()).forEach(t -> changed.add(t.shape));
-        List<Shape> checked = referencing(db, changed);
-        Set<String> brokenBefore = foreignKeyViolations(connection, checked);
+        Set<Shape> touched = new LinkedHashSet<>();
+        closure.tables().stream().filter(t -> !t.members.isEmpty()).forEach(t -> touched.add(t.shape));
         apply(connection, closure);
-        Set<String> brokenAfter = foreignKeyViolations(connection, checked);
-        brokenAfter.removeAll(brokenBefore);
-        if (!brokenAfter.isEmpty()) {
-            throw new IllegalStateException("erasing " + match.label() + " would leave rows that reference rows"
-                    + " no longer there (" + String.join("; ", brokenAfter.stream().limit(5).toList())
+        List<String> broken = SubjectReferenceCheck.broken(connection, db, closure);
+        if (!broken.isEmpty()) {
+            throw new IllegalStateException("erasing " + closure.match().label() + " would leave rows that reference"
+                    + " rows no longer there (" + String.join("; ", broken)
                     + "), so nothing was changed; a subject.policy for those tables says what to do with them");
         }
-        if (!dryRun) {
-            refreshFullText(connection, db);
-            refreshStatistics(connection, changed);
-            connection.commit();
-        }
-        return new SubjectEraseReport(effects(closure), dryRun, dryRun ? closure.result() : null, notes);
+        changed.addAll(touched);
     }
 
     /** Updates first (set-null, set-default, redact), then deletes, the referencing tables before the subject's. */
@@ -205,31 +247,6 @@ public class SubjectEngine {
             cache.put(key, expression);
         }
         return cache.get(key);
-    }
-
-    /** Tables with a foreign key into a changed table: the only ones an erasure can leave broken. */
-    private static List<Shape> referencing(SubjectDatabase db, Set<Shape> changed) {
-        Set<Shape> out = new LinkedHashSet<>();
-        for (Edge edge : db.edges()) {
-            if (!edge.implicit() && changed.contains(edge.parent())) {
-                out.add(edge.child());
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    private static Set<String> foreignKeyViolations(Connection connection, List<Shape> tables) throws SQLException {
-        Set<String> violations = new LinkedHashSet<>();
-        for (Shape table : tables) {
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("PRAGMA foreign_key_check(" + table.quoted() + ")")) {
-                while (rs.next()) {
-                    violations.add(rs.getString("table") + " row " + rs.getString("rowid") + " -> "
-                            + rs.getString("parent") + " (foreign key " + rs.getInt("fkid") + ")");
-                }
-            }
-        }
-        return violations;
     }
 
     /**

@@ -4,7 +4,6 @@ import io.github.cameld1backup.subject.SubjectDatabase.Shape;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Locale;
 import java.util.Set;
 import org.sqlite.Function;
 
@@ -37,7 +36,7 @@ final class SubjectMatches {
         if (match instanceof SubjectMatch.ByHash) {
             return HASH_FUNCTION + "(CAST(" + column + " AS TEXT))";
         }
-        return withoutAffinity(shape.declaredType(match.column()))
+        return shape.withoutAffinity(match.column())
                 ? "(" + column + " = ? OR CAST(" + column + " AS TEXT) = ?)"
                 : column + " = ?";
     }
@@ -49,15 +48,6 @@ final class SubjectMatches {
                 statement.setString(i, byValue.predicate().value());
             }
         }
-    }
-
-    /** SQLite's affinity rules: BLOB (none) when the declared type is empty or says BLOB; ANY converts nothing either. */
-    private static boolean withoutAffinity(String declaredType) {
-        String type = declaredType == null ? "" : declaredType.toUpperCase(Locale.ROOT);
-        if (type.contains("INT") || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")) {
-            return false;
-        }
-        return type.isBlank() || type.contains("BLOB") || type.strip().equals("ANY");
     }
 
     /** Registers what the match's condition calls (for a hash match, the hashing function); close to remove it. */
