@@ -5,6 +5,7 @@ import io.github.cameld1backup.config.ConfigFile;
 import io.github.cameld1backup.config.Databases;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.subject.SubjectReport;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.model.Verification;
@@ -206,6 +207,16 @@ public final class BackupApplication implements AutoCloseable {
 
     public Verification verify(String backup, String database) throws Exception {
         return request("direct:verify", backup, Verification.class, database, Map.of());
+    }
+
+    /**
+     * A data-subject request of one database ({@code find}, {@code erase} or {@code status}) for the subject
+     * {@code predicate} ({@code TABLE.COLUMN=VALUE}); {@code options}: headers such as
+     * {@link BackupHeaders#SUBJECT_FORCE}.
+     */
+    public SubjectReport subject(String command, String predicate, String database, Map<String, Object> options)
+            throws Exception {
+        return request("direct:subject-" + command, predicate, SubjectReport.class, database, options);
     }
 
     private <T> T request(String uri, Object body, Class<T> type, String database, Map<String, Object> headers)

@@ -30,10 +30,17 @@ import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
 import io.github.cameld1backup.api.ListedBackups;
+import io.github.cameld1backup.api.SubjectApi;
 import io.github.cameld1backup.observe.BackupMetrics;
 import io.github.cameld1backup.observe.BackupProgress;
 import io.github.cameld1backup.store.PartialCopies;
 import io.github.cameld1backup.store.R2Objects;
+import io.github.cameld1backup.store.StoredBackups;
+import io.github.cameld1backup.subject.BackupRewriter;
+import io.github.cameld1backup.subject.ErasedCopies;
+import io.github.cameld1backup.subject.ErasureLedger;
+import io.github.cameld1backup.subject.LedgerEraser;
+import io.github.cameld1backup.subject.SubjectRequests;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -108,6 +115,7 @@ public class BackupBeans implements CamelConfiguration {
         // Aborting multipart uploads has no aws2-s3 operation: the one bean still on the S3Client.
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         registry.bind("partialCopies", new PartialCopies(r2Objects));
+        StoredBackups storedBackups = new StoredBackups(r2Objects);
         AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), r2Objects);
         registry.bind("auditLog", audit);
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
@@ -120,9 +128,17 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("health", new Health(context, runs, responses));
         registry.bind("restoreSteps", new RestoreSteps(r2Objects, audit, templates));
         registry.bind("verifier", new Verifier(audit));
+        // Data-subject requests (routes/subject.camel.yaml) and the erasure ledger every restore and verify applies.
+        BackupListing listing = registry.lookupByNameAndType("backupListing", BackupListing.class);
+        ErasedCopies erasedCopies = new ErasedCopies(templates);
+        ErasureLedger ledger = new ErasureLedger(context, r2Objects);
+        registry.bind("ledgerEraser", new LedgerEraser(ledger, erasedCopies));
+        registry.bind("subjectRequests", new SubjectRequests(listing, ledger, erasedCopies,
+                new BackupRewriter(listing, erasedCopies, storedBackups, audit, templates), audit));
         registry.bind("incrementalPlanner", new IncrementalPlanner(registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
-        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), r2Objects, audit));
+        registry.bind("pruner", new Pruner(registry.lookupByNameAndType("backupListing", BackupListing.class), storedBackups,
+                audit));
         registry.bind("unchangedCheck", new UnchangedCheck(registry.lookupByNameAndType("backupListing",
                 BackupListing.class), runs, Clock.systemUTC())); // backup.skip.unchanged
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
@@ -134,6 +150,8 @@ public class BackupBeans implements CamelConfiguration {
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
             registry.bind("adminPage", new AdminPage());
             registry.bind("listedBackups", new ListedBackups());
+            registry.bind("subjectApi", new SubjectApi(registry.lookupByNameAndType("subjectRequests",
+                    SubjectRequests.class)));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }

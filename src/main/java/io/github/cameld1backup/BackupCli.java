@@ -1,6 +1,10 @@
 package io.github.cameld1backup;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.cameld1backup.cli.ProgressBar;
+import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.subject.SubjectReport;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.api.Totp;
@@ -20,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
         description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
         subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.Restore.class,
-                BackupCli.Verify.class, BackupCli.Prune.class, BackupCli.TotpCode.class})
+                BackupCli.Verify.class, BackupCli.Prune.class, BackupCli.Subject.class, BackupCli.TotpCode.class})
 public class BackupCli {
 
     public static void main(String[] args) {
@@ -347,6 +351,131 @@ public class BackupCli {
                 out.printf("%d backups in %s%n", backups.size(), app.databases().settings(db.database).primaryTarget().describe());
                 return 0;
             }
+        }
+    }
+
+    @Command(name = "subject", description = {
+            "Data-subject requests over every backup of a database in the first target:",
+            "find (access), erase (deletion, recorded in the erasure ledger that every restore and verify applies),"
+                    + " status (proof, per backup)."},
+            subcommands = {SubjectFind.class, SubjectErase.class, SubjectStatus.class})
+    static class Subject implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "name a request: find, erase or status");
+        }
+    }
+
+    /** What every data-subject request takes: the subject, the output format, who asks, which database. */
+    static class SubjectOptions {
+        @CommandLine.Parameters(paramLabel = "TABLE.COLUMN=VALUE",
+                description = "The subject: a table, one of its columns, and the value (names may be double-quoted).")
+        String predicate;
+
+        @Option(names = "--format", paramLabel = "text|json|ndjson",
+                description = "text (a line a backup), json (one document) or ndjson (a line a backup).")
+        String format;
+
+        @Option(names = "--requested-by", paramLabel = "WHO",
+                description = "Who or what asked, for the audit log and the ledger (default: cli:USER).")
+        String requestedBy;
+
+        @CommandLine.Mixin
+        TargetOption target = new TargetOption();
+
+        @CommandLine.Mixin
+        DatabaseOptions db = new DatabaseOptions();
+
+        int run(CommandLine.Model.CommandSpec spec, String command, String defaultFormat, Map<String, Object> options)
+                throws Exception {
+            String f = format == null ? defaultFormat : format;
+            if (!List.of("text", "json", "ndjson").contains(f)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--format must be text, json or ndjson");
+            }
+            Map<String, Object> headers = new LinkedHashMap<>(options);
+            if (requestedBy != null) {
+                headers.put(BackupHeaders.SUBJECT_REQUESTED_BY, requestedBy);
+            }
+            try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
+                SubjectReport report = app.subject(command, predicate, db.database, headers);
+                PrintWriter out = spec.commandLine().getOut();
+                switch (f) {
+                    case "json" -> {
+                        try (JsonGenerator g = new JsonFactory().createGenerator(out).useDefaultPrettyPrinter()) {
+                            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                            report.writeJson(g);
+                        }
+                        out.println();
+                    }
+                    case "ndjson" -> report.writeNdjson(out);
+                    default -> out.print(report.summary());
+                }
+                out.flush();
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "find", description = "Access request: the subject's rows, and every row that references them"
+            + " through foreign keys (children, grandchildren) or subject.references, in each backup, as JSON.")
+    static class SubjectFind implements Callable<Integer> {
+        @CommandLine.Mixin
+        SubjectOptions subject = new SubjectOptions();
+
+        @Option(names = "--force", description = "Answer even when more than subject.max.rows rows match in a backup.")
+        boolean force;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return subject.run(spec, "find", "json", Map.of(BackupHeaders.SUBJECT_FORCE, force));
+        }
+    }
+
+    @Command(name = "erase", description = {"Deletion request: records the subject in the erasure ledger, so every"
+            + " restore and verify erases it (its rows, and what references them as the schema's ON DELETE actions or"
+            + " subject.policy.TABLE say).",
+            "With --rewrite, each backup holding it is also rewritten without it, verified, and the original deleted."})
+    static class SubjectErase implements Callable<Integer> {
+        @CommandLine.Mixin
+        SubjectOptions subject = new SubjectOptions();
+
+        @Option(names = "--dry-run", description = "Show the rows that would go in each backup; record nothing.")
+        boolean dryRun;
+
+        @Option(names = "--rewrite", description = "Also rewrite every backup that holds the subject.")
+        boolean rewrite;
+
+        @Option(names = "--force", description = "Erase even when more than subject.max.rows rows match in a backup.")
+        boolean force;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return subject.run(spec, "erase", "text", Map.of(BackupHeaders.SUBJECT_FORCE, force,
+                    BackupHeaders.SUBJECT_DRY_RUN, dryRun, BackupHeaders.SUBJECT_REWRITE, rewrite));
+        }
+    }
+
+    @Command(name = "status", description = "Proof: per backup, whether the subject is present, covered by the"
+            + " erasure ledger, erased by rewrite, or absent.")
+    static class SubjectStatus implements Callable<Integer> {
+        @CommandLine.Mixin
+        SubjectOptions subject = new SubjectOptions();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return subject.run(spec, "status", "text", Map.of());
         }
     }
 

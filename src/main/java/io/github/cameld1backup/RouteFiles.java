@@ -11,11 +11,11 @@ import java.util.stream.Collectors;
  */
 public final class RouteFiles {
 
-    /** Backup, restore, retention and the route templates: what every command and the drop-in load. */
+    /** Backup, restore, retention, data-subject requests and the route templates: what every command and the drop-in load. */
     public static final List<String> CORE = List.of("routes/alerts.camel.yaml", "routes/backup.camel.yaml",
             "routes/catalog.camel.yaml", "routes/encode.camel.yaml", "routes/errors.camel.yaml", "routes/export.camel.yaml",
             "routes/incremental.camel.yaml", "routes/restore.camel.yaml", "routes/sources.camel.yaml",
-            "routes/templates.camel.yaml", "routes/unchanged.camel.yaml");
+            "routes/subject.camel.yaml", "routes/templates.camel.yaml", "routes/unchanged.camel.yaml");
     /** The run command's schedules, run queue and retention sweep. */
     public static final List<String> SERVICE = List.of("routes/service/retention.camel.yaml",
             "routes/service/runs.camel.yaml", "routes/service/schedule.camel.yaml");

@@ -26,6 +26,7 @@ import java.util.List;
  * dump, store, format       paged dump, backup objects and listings, data formats
  * observe                   metrics, progress, audit log, alerts
  * restore, export, retention, incremental
+ * subject                   data-subject requests: find and erase a person's rows in one SQLite file
  * service                   BackupLifecycle, RunRegistry, Schedules
  * api                       the HTTP API
  * cli                       the command line's terminal output (the progress bar)
@@ -48,6 +49,7 @@ class ArchitectureTest {
             List.of("dump", "store", "format"),
             List.of("observe"),
             List.of("restore", "export", "retention", "incremental"),
+            List.of("subject"),
             List.of("service"),
             List.of("api"),
             List.of("cli"),

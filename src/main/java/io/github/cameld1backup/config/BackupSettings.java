@@ -402,6 +402,32 @@ public final class BackupSettings {
         return optional("backup.skip.unchanged").map(Boolean::parseBoolean).orElse(scheduled);
     }
 
+    /**
+     * subject.references: implicit references a data subject's erasure follows like foreign keys,
+     * {@code CHILD.COLUMN->PARENT.COLUMN} entries (tables that hold another's keys with no FK declared).
+     */
+    public String subjectReferences() {
+        return optional("subject.references").orElse("");
+    }
+
+    /** subject.policy.TABLE: what an erasure does to that table's rows: delete, set-null or redact:COL;COL. */
+    public Optional<String> subjectPolicy(String table) {
+        return optional("subject.policy." + table);
+    }
+
+    /** subject.max.rows: a subject matching more rows than this in any backup is refused without --force. */
+    public int subjectMaxRows() {
+        return positiveInt("subject.max.rows");
+    }
+
+    /**
+     * subject.hash.key: the key of the keyed hash (HMAC-SHA256) that stands for a data subject's value in the
+     * erasure ledger and the audit log; when unset, one derived from encryption.key.
+     */
+    public Optional<String> subjectHashKey() {
+        return optional("subject.hash.key");
+    }
+
     /** Whether every dump is loaded and checked before it is stored (backup.verify). */
     public boolean verify() {
         return Boolean.parseBoolean(optional("backup.verify").orElse("false"));

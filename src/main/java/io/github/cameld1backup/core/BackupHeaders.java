@@ -19,6 +19,11 @@ public final class BackupHeaders {
     public static final String RESTORE_RESUME_FROM = "RestoreResumeFrom";
     /** The point of an incremental chain to restore up to: the name of one of its links (absent: the whole chain). */
     public static final String RESTORE_AT = "RestoreAt";
+    /** Data-subject requests: refuse no match size ({@code --force}), decide only, rewrite stored backups, and who asked. */
+    public static final String SUBJECT_FORCE = "SubjectForce";
+    public static final String SUBJECT_DRY_RUN = "SubjectDryRun";
+    public static final String SUBJECT_REWRITE = "SubjectRewrite";
+    public static final String SUBJECT_REQUESTED_BY = "SubjectRequestedBy";
 
     private BackupHeaders() {
     }

@@ -28,6 +28,10 @@ public final class BackupProperties {
      * routes/errors.camel.yaml (audit log, metrics, alert); absent when there is nothing (more) to report.
      */
     public static final String REPORT = "backupReport";
+    /** The {@code Rewrite} of a backup run that rewrites a stored backup with a data subject erased. */
+    public static final String REWRITE = "backupRewrite";
+    /** The {@code ErasuresApplied} of a restore or verify: what the erasure ledger removed after loading. */
+    public static final String ERASURES = "erasuresApplied";
     /** What the store route writes next: name, content type and length. */
     public static final String STORE_NAME = "storeName";
     public static final String STORE_TYPE = "storeContentType";

@@ -39,7 +39,9 @@ public record Manifest(
         Parent parent,
         String sourceVersion,
         String forcedFull,
-        Map<String, TableChange> changes) {
+        Map<String, TableChange> changes,
+        Parent replaces,
+        List<String> erasures) {
 
     /**
      * A manifest that says nothing of exactness ({@code exact} absent): the paged dump reads every value
@@ -52,7 +54,7 @@ public record Manifest(
                     Verification verification, String mode, TimeTravel timeTravel) {
         this(formatVersion, object, tool, toolVersion, runId, database, startedAt, finishedAt, tables, rows, schemaHash,
                 sqlBytes, storedBytes, sha256, compression, encryption, verification, mode, timeTravel, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     public static final String FULL = "full";
@@ -75,6 +77,16 @@ public record Manifest(
      * chain with a link replaced or altered is refused before anything is restored.
      */
     public record Parent(String object, String sha256) {
+    }
+
+    /**
+     * Whether this backup is another one rewritten by {@code subject erase --rewrite}: {@code replaces} names
+     * the backup it took the place of (its object and SHA-256), {@code erasures} the erasure ledger's entries
+     * applied to it. A rewrite keeps its original's times, database and Time Travel bookmarks.
+     */
+    @JsonIgnore
+    public boolean rewritten() {
+        return replaces != null;
     }
 
     /**

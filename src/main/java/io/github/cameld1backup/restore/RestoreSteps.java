@@ -6,6 +6,7 @@ import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.config.TargetSpec;
+import io.github.cameld1backup.model.ErasuresApplied;
 import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.model.RestoreRun;
 import io.github.cameld1backup.observe.AuditLog;
@@ -281,12 +282,20 @@ public class RestoreSteps {
         String target = to.toLowerCase().startsWith("sqlite:") ? "sqlite:" + Path.of(to.substring(7)).toAbsolutePath()
                 : "d1:" + exchange.getProperty(BackupProperties.SETTINGS, BackupSettings.class).restoreD1DatabaseId();
         String last = chain.names().get(chain.size() - 1);
+        ErasuresApplied erasures = exchange.getProperty(BackupProperties.ERASURES, ErasuresApplied.class);
         RestoreResult result = new RestoreResult(last, target, chain.statements(), chain.requests(),
-                Duration.between(chain.start(), Instant.now()), chain.names());
+                Duration.between(chain.start(), Instant.now()), chain.names(), erasures);
         Map<String, Object> details = new LinkedHashMap<>(Map.of("object", last, "target", result.target(), "statements",
                 result.statements(), "requests", result.requests(), "durationMs", result.duration().toMillis()));
         if (chain.isChain()) {
             details.put("chain", chain.names());
+        }
+        if (erasures != null) {
+            Map<String, Object> applied = new LinkedHashMap<>();
+            applied.put("entries", erasures.entries());
+            applied.put("rowsRemoved", erasures.removed());
+            applied.put("rowsCleared", erasures.cleared());
+            details.put("erasures", applied);
         }
         audit.record("restore", "succeeded", details);
         LOG.info(result.summary());

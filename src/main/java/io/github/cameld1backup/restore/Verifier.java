@@ -4,6 +4,7 @@ import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.model.RestoreRun;
 import io.github.cameld1backup.model.BackupRun;
 import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.model.ErasuresApplied;
 import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.dump.DumpEnd;
@@ -86,7 +87,8 @@ public class Verifier {
      * counts and schema against the last link's manifest (an incremental's row counts are the rowids each
      * table had when its keys were read).
      */
-    public Verification verify(@ExchangeProperty(BackupProperties.RESTORE_CHAIN) BackupChain chain) throws Exception {
+    public Verification verify(@ExchangeProperty(BackupProperties.RESTORE_CHAIN) BackupChain chain,
+                               @ExchangeProperty(BackupProperties.ERASURES) ErasuresApplied erasures) throws Exception {
         try {
             RestoreRun last = chain.runs().get(chain.runs().size() - 1);
             Manifest manifest = last.manifest();
@@ -106,6 +108,15 @@ public class Verifier {
                 report = new Verification(chain.backup(), false, checks);
             } else {
                 Map<String, Long> rows = manifest == null ? null : manifest.incremental() ? keys(manifest) : manifest.tables();
+                if (erasures != null) {
+                    // What the backup holds, less the rows the erasure ledger removed after loading.
+                    checks.add(new Verification.Check("erasure ledger", true, erasures.summary()));
+                    if (rows != null) {
+                        Map<String, Long> less = new LinkedHashMap<>(rows);
+                        erasures.rowsRemoved().forEach((table, n) -> less.computeIfPresent(table, (t, r) -> r - n));
+                        rows = less;
+                    }
+                }
                 boolean pointInTime = manifest == null || manifest.timeTravel() == null || manifest.timeTravel().consistent();
                 inspect(chain.scratch(), rows, manifest != null && manifest.incremental() && !pointInTime,
                         manifest == null ? null : manifest.schemaHash(), checks);

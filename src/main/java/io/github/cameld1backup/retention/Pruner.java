@@ -7,7 +7,7 @@ import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
 import io.github.cameld1backup.store.BackupNames;
-import io.github.cameld1backup.store.R2Objects;
+import io.github.cameld1backup.store.StoredBackups;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,12 +37,12 @@ public class Pruner {
     private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
 
     private final BackupListing listing;
-    private final R2Objects r2;
+    private final StoredBackups stored;
     private final AuditLog audit;
 
-    public Pruner(BackupListing listing, R2Objects r2, AuditLog audit) {
+    public Pruner(BackupListing listing, StoredBackups stored, AuditLog audit) {
         this.listing = listing;
-        this.r2 = r2;
+        this.stored = stored;
         this.audit = audit;
     }
 
@@ -85,8 +85,7 @@ public class Pruner {
         List<String> deleted = new ArrayList<>();
         if (!dry) {
             for (RetentionPolicy.Backup b : childrenFirst(decisions)) {
-                delete(target, b.name());
-                delete(target, b.name() + Manifest.SUFFIX);
+                stored.delete(target, b.name());
                 deleted.add(b.name());
             }
         }
@@ -131,14 +130,6 @@ public class Pruner {
             prune(false, run.settings());
         } catch (IOException | RuntimeException e) {
             LOG.error("Retention after the backup failed (the backup itself is stored): {}", e.getMessage());
-        }
-    }
-
-    private void delete(TargetSpec target, String name) throws IOException {
-        if (target.kind().equals(TargetSpec.FILE)) {
-            Files.deleteIfExists(Path.of(target.location(), name));
-        } else {
-            r2.delete(target.location(), target.prefix() + name); // aws2-s3's deleteObject
         }
     }
 }

@@ -16,6 +16,7 @@ import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.dump.TableParts;
 import io.github.cameld1backup.store.BackupNames;
 import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.model.Rewrite;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,8 +101,9 @@ public class BackupLifecycle {
      * Puts the finished object in a file of known length (so uploads stream it and a failed upload
      * is retried from it, without reading the database again), hashes it, and writes the manifest.
      */
-    public void stage(@Body Object body, @ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws Exception {
-        run.objectName(uniqueName(run));
+    public void stage(@Body Object body, @ExchangeProperty(BackupProperties.RUN) BackupRun run,
+                      @ExchangeProperty(BackupProperties.REWRITE) Rewrite rewrite, Exchange exchange) throws Exception {
+        run.objectName(rewrite != null ? rewrite.objectName() : uniqueName(run));
         Path named = run.encodedFile();
         // The spool, or the file dumpEncoding encoded it into: staged where it is.
         Path staged = body instanceof File f && (f.toPath().equals(run.spool()) || f.toPath().equals(named))
@@ -133,8 +135,23 @@ public class BackupLifecycle {
                 run.inexact() == null || run.inexact().isEmpty() ? null : run.inexact(),
                 plan != null && plan.incremental() ? Manifest.INCREMENTAL : Manifest.FULL,
                 plan != null && plan.incremental() ? new Manifest.Parent(plan.parent().object(), plan.parent().sha256()) : null,
-                run.sourceVersion(), run.forcedFull(), plan == null || plan.tables().isEmpty() ? null : plan.changes());
-        run.staged(staged, manifest);
+                run.sourceVersion(), run.forcedFull(), plan == null || plan.tables().isEmpty() ? null : plan.changes(),
+                null, null);
+        run.staged(staged, rewrite == null ? manifest : rewritten(manifest, rewrite));
+    }
+
+    /**
+     * The manifest of a rewrite: what the new dump holds, under the original's times, database, bookmarks and
+     * source version (so retention, listings and the skip check see the same point in time), as a full backup
+     * naming the backup it replaces and the erasures applied.
+     */
+    private static Manifest rewritten(Manifest dumped, Rewrite rewrite) {
+        Manifest o = rewrite.original();
+        return new Manifest(dumped.formatVersion(), dumped.object(), dumped.tool(), dumped.toolVersion(), dumped.runId(),
+                o.database(), o.startedAt(), o.finishedAt(), dumped.tables(), dumped.rows(), dumped.schemaHash(),
+                dumped.sqlBytes(), dumped.storedBytes(), dumped.sha256(), dumped.compression(), dumped.encryption(),
+                dumped.verification(), o.mode(), o.timeTravel(), o.exact(), o.inexact(), Manifest.FULL, null,
+                o.sourceVersion(), null, null, new Manifest.Parent(o.object(), o.sha256()), rewrite.erasures());
     }
 
     /**

@@ -33,6 +33,21 @@ public class SqliteQuery {
         return results;
     }
 
+    /**
+     * The same on a connection the caller holds open (and may be in a transaction on). Not an overload of
+     * {@code query}: the sources route calls that by name with Simple arguments, which overloads would make
+     * Camel parse differently.
+     */
+    public List<QueryResult> queryOn(SqlBatch batch, Connection connection) throws SQLException {
+        List<QueryResult> results = new ArrayList<>();
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : batch.statements()) {
+                results.add(run(statement, sql));
+            }
+        }
+        return results;
+    }
+
     private static QueryResult run(Statement statement, String sql) throws SQLException {
         List<String> columns = new ArrayList<>();
         List<List<Object>> rows = new ArrayList<>();

@@ -33,7 +33,7 @@ class UnchangedCheckTest {
                                    Manifest.Encryption encryption, Duration age) {
         return new Manifest(1, name, "camel-d1-backup", "dev", "run", new Manifest.Database("d1", "id", "db"),
                 NOW.minus(age).toString(), NOW.minus(age).toString(), Map.of(), 0, "hash", 0, 0, "sha", compression,
-                encryption, null, "paged", null, exact, null, kind, null, version, null, null);
+                encryption, null, "paged", null, exact, null, kind, null, version, null, null, null, null);
     }
 
     private static Manifest plain(String name, String version) {

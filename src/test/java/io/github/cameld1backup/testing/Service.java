@@ -85,8 +85,15 @@ public final class Service implements AutoCloseable {
     }
 
     public Answer call(String method, String path, Map<String, String> headers) throws IOException, InterruptedException {
+        return call(method, path, headers, null);
+    }
+
+    /** A request with a body (JSON, UTF-8), or none when {@code body} is null. */
+    public Answer call(String method, String path, Map<String, String> headers, String body)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         headers.forEach(b::header);
         HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         return answer(r.statusCode(), r.headers().map(), r.body());

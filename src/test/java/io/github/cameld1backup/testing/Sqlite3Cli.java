@@ -26,4 +26,20 @@ public final class Sqlite3Cli {
             throw new IllegalStateException("sqlite3 refused " + dump + " (exit " + p.exitValue() + "): " + output);
         }
     }
+
+    /** {@code sqlite3 DB .dump}: everything in the file as SQL text, shadow tables of virtual tables included. */
+    public static String dump(Path db) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sqlite3", db.toString(), ".dump")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("sqlite3 did not finish dumping " + db);
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("sqlite3 could not dump " + db + " (exit " + p.exitValue() + "): " + output);
+        }
+        return output;
+    }
 }
