@@ -109,9 +109,9 @@ public final class HostileTraffic {
         return JSON.readTree(r.body()).path("id").asText();
     }
 
-    /** The run's last state, polled for up to two minutes (a service that stopped answering: its last answer). */
+    /** The run's last state, polled for up to a minute (a service that stopped answering: its last answer). */
     private static String awaitRun(ChildService s, String run) throws Exception {
-        Instant until = Instant.now().plusSeconds(120);
+        Instant until = Instant.now().plusSeconds(60);
         String state = "no answer";
         while (Instant.now().isBefore(until)) {
             try {

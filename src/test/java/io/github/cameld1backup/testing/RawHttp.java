@@ -10,6 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1.1 written by hand on a socket, for what a well-behaved client will not send: bodies on GET,
@@ -18,6 +21,11 @@ import java.util.Map;
 public final class RawHttp {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "raw-http-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The server's answer: its status (-1: the connection ended without one) and body. */
     public record Reply(int status, String body) {
@@ -57,6 +65,14 @@ public final class RawHttp {
      */
     public static Reply flood(String source, int port, String head, long bytes) throws IOException {
         try (Socket s = connect(source, port)) {
+            // A server that neither reads nor answers (out of memory) would block the writes for ever.
+            var watchdog = WATCHDOG.schedule(() -> {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }, 20, TimeUnit.SECONDS);
             OutputStream out = s.getOutputStream();
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             byte[] chunk = new byte[64 * 1024];
@@ -72,6 +88,8 @@ public final class RawHttp {
                 return read(s.getInputStream());
             } catch (IOException reset) {
                 return new Reply(-1, "");
+            } finally {
+                watchdog.cancel(false);
             }
         }
     }
