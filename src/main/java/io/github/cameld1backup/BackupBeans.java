@@ -29,6 +29,7 @@ import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
 import io.github.cameld1backup.api.JsonNotFound;
+import io.github.cameld1backup.api.RequestGate;
 import io.github.cameld1backup.api.ListedBackups;
 import io.github.cameld1backup.api.SubjectApi;
 import io.github.cameld1backup.observe.BackupMetrics;
@@ -116,8 +117,14 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("abandonedUploads", new AbandonedUploads(s3, settings.abandonedUploadAge()));
         registry.bind("partialCopies", new PartialCopies(r2Objects));
         StoredBackups storedBackups = new StoredBackups(r2Objects);
-        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), r2Objects);
+        AuditLog audit = new AuditLog(properties.resolveProperty("audit.location").orElse(""), r2Objects,
+                settings.auditRefusalsWindow(), Clock.systemUTC());
         registry.bind("auditLog", audit);
+        try {
+            context.addService(audit); // stopped with the context: the refusals still counted are written
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the audit log: " + e.getMessage(), e);
+        }
         registry.bind("alerts", new Alerts(properties.resolveProperty("alert.webhook.url").orElse(""),
                 properties.resolveProperty("alert.format").orElse(""),
                 Boolean.parseBoolean(properties.resolveProperty("alert.on.success").orElse("false"))));
@@ -153,6 +160,8 @@ public class BackupBeans implements CamelConfiguration {
             registry.bind("subjectApi", new SubjectApi(registry.lookupByNameAndType("subjectRequests",
                     SubjectRequests.class)));
             context.getManagementStrategy().addEventNotifier(new JsonNotFound());
+            // Bodies, and credentials in URLs, are refused before platform-http reads anything.
+            context.getManagementStrategy().addEventNotifier(new RequestGate());
         }
     }
 

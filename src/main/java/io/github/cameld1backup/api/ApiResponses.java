@@ -55,10 +55,16 @@ public class ApiResponses {
         if (e instanceof ApiException api) {
             status = api.status();
             if (status == 401 || status == 403 || status == 429) {
-                audit.record("api", "refused", Map.of("status", status, "reason", api.getMessage(),
-                        "client", ApiGuard.clientAddress(exchange), "method",
+                String client = ApiGuard.clientAddress(exchange);
+                Map<String, Object> refusal = Map.of("status", status, "reason", api.getMessage(),
+                        "client", client, "method",
                         String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_METHOD)), "path",
-                        String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_PATH))));
+                        String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_PATH)));
+                if (api instanceof ApiGuard.WrongCredential) {
+                    audit.record("api", "refused", refusal); // a guess: each has its line (the budget bounds them)
+                } else {
+                    audit.refused(client, refusal); // checked nothing: counted per client and window
+                }
             }
             retryAfter = api.retryAfterSeconds();
             body.put("error", api.getMessage());

@@ -22,7 +22,9 @@ import org.apache.camel.Exchange;
  * back as {@code Authorization: Bearer <token>} to list runs and backups and to download them, until
  * it expires or is closed. Starting a backup still takes a fresh code. Only SHA-256 digests of tokens
  * are kept, in memory; a token is compared with every live one in constant time; a token that
- * matches none counts against the same failure budget as a wrong code. Tokens are never logged.
+ * matches none counts against the same failure budget as a wrong code (reserved before the
+ * comparison, as for codes). Tokens are read from the request's own Authorization header, never
+ * from the URL, and are never logged.
  */
 public class ApiSessions {
 
@@ -91,15 +93,14 @@ public class ApiSessions {
             return;
         }
         String client = guard.admit(exchange);
-        if (find(digest(token)) == null) {
-            guard.refuse(client, "session expired or unknown; sign in again");
-        }
+        guard.check(client, () -> find(digest(token)) == null ? "session expired or unknown; sign in again" : null);
     }
 
     /** For starting work: a fresh TOTP code; a session token, however valid, is not enough. */
     public void requireCode(Exchange exchange) {
         if (token(exchange) != null) {
-            guard.refuse(guard.admit(exchange), "starting a backup needs a fresh TOTP code, not a session");
+            // Nothing is checked, so no failure is counted: a session is simply not the credential for this.
+            throw guard.refused(guard.admit(exchange), "starting a backup needs a fresh TOTP code, not a session");
         }
         guard.authorize(exchange);
     }
@@ -117,7 +118,7 @@ public class ApiSessions {
     }
 
     private static String token(Exchange exchange) {
-        String authorization = exchange.getMessage().getHeader("Authorization", String.class);
+        String authorization = ApiGuard.requestHeader(exchange, ApiGuard.AUTHORIZATION_HEADER);
         if (authorization == null || authorization.length() > 64) {
             return null;
         }

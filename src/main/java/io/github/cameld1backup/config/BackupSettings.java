@@ -217,6 +217,15 @@ public final class BackupSettings {
         return duration("backup.api.failures.total.window");
     }
 
+    /** audit.refusals.window: refused API requests that checked nothing are counted per client over this long. */
+    public Duration auditRefusalsWindow() {
+        Duration window = duration("audit.refusals.window");
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException(name("audit.refusals.window") + " must be a positive duration such as PT1M");
+        }
+        return window;
+    }
+
     private Duration duration(String key) {
         String v = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
         try {

@@ -7,12 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.BackupApplication;
 import io.github.cameld1backup.api.Totp;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -77,8 +73,13 @@ public final class Service implements AutoCloseable {
 
     /** Polls a run's status until it has ended; its last status (state succeeded or failed). */
     public JsonNode awaitRun(String id) {
+        return awaitRun(id, Map.of());
+    }
+
+    /** As above, sending these headers (an X-API-Key) with each poll. */
+    public JsonNode awaitRun(String id, Map<String, String> headers) {
         return await("run " + id + " finishes").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
-                .until(() -> call("GET", "/api/backup/runs/" + id, Map.of()).json(),
+                .until(() -> call("GET", "/api/backup/runs/" + id, headers).json(),
                         status -> status.path("state").asText().equals("succeeded")
                                 || status.path("state").asText().equals("failed")
                                 || status.path("state").asText().equals("unchanged"));
@@ -101,40 +102,15 @@ public final class Service implements AutoCloseable {
 
     /** A request sent from another loopback address (127.0.0.2, ...), as a different client. */
     public Answer callFrom(String sourceAddress, String method, String path, Map<String, String> headers) throws IOException {
-        try (Socket s = new Socket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName(sourceAddress), 0));
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
-            StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Connection: close\r\nContent-Length: 0\r\n");
-            headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
-            req.append("\r\n");
-            OutputStream out = s.getOutputStream();
-            out.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = s.getInputStream();
-            String raw = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            int status = Integer.parseInt(raw.substring(9, 12));
-            String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
-            if (raw.toLowerCase().contains("transfer-encoding: chunked")) {
-                body = dechunk(body);
-            }
-            return answer(status, Map.of(), body.getBytes(StandardCharsets.ISO_8859_1));
-        }
+        Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.put("Content-Length", "0");
+        RawHttp.Reply reply = RawHttp.send(sourceAddress, port, RawHttp.head(method, path, all), new byte[0]);
+        return answer(reply.status(), Map.of(), reply.body().getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private static String dechunk(String chunked) {
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (i < chunked.length()) {
-            int eol = chunked.indexOf("\r\n", i);
-            int size = Integer.parseInt(chunked.substring(i, eol).trim(), 16);
-            if (size == 0) {
-                break;
-            }
-            out.append(chunked, eol + 2, eol + 2 + size);
-            i = eol + 2 + size + 2;
-        }
-        return out.toString();
+    /** The API's port on 127.0.0.1. */
+    public int port() {
+        return port;
     }
 
     private static Answer answer(int status, Map<String, java.util.List<String>> headers, byte[] body) {
