@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.api.ApiHttpServer;
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.ConfigFile;
 import io.github.cameld1backup.config.Databases;
@@ -60,8 +61,17 @@ public final class BackupApplication implements AutoCloseable {
         main.addOverrideProperty(API, String.valueOf(api));
         main.addOverrideProperty("camel.metrics.enabled", overrides.getOrDefault("camel.metrics.enabled",
                 System.getenv().getOrDefault("CAMEL_METRICS_ENABLED", "true")));
-        // The schedules are made per database from route templates, once the routes are loaded.
         main.addMainListener(new MainListenerSupport() {
+            // camel-main makes its HTTP server (camel.server.*) with the factory it finds in the registry, before
+            // BackupBeans runs: bound here, first.
+            @Override
+            public void beforeConfigure(BaseMainSupport configuring) {
+                if (api) {
+                    configuring.getCamelContext().getRegistry().bind("apiHttpServerFactory", new ApiHttpServer.Factory());
+                }
+            }
+
+            // The schedules are made per database from route templates, once the routes are loaded.
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 try {

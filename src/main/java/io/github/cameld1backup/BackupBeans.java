@@ -28,7 +28,6 @@ import io.github.cameld1backup.observe.Alerts;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
-import io.github.cameld1backup.api.JsonNotFound;
 import io.github.cameld1backup.api.ListedBackups;
 import io.github.cameld1backup.observe.BackupMetrics;
 import io.github.cameld1backup.observe.BackupProgress;
@@ -134,7 +133,6 @@ public class BackupBeans implements CamelConfiguration {
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));
             registry.bind("adminPage", new AdminPage());
             registry.bind("listedBackups", new ListedBackups());
-            context.getManagementStrategy().addEventNotifier(new JsonNotFound());
         }
     }
 
