@@ -12,6 +12,7 @@ import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.service.Schedules;
+import io.github.cameld1backup.store.Listing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -165,10 +166,14 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** The backups of a target (the database's first one when null), newest first. */
-    @SuppressWarnings("unchecked")
     public List<Manifest> list(TargetSpec target, String database) throws Exception {
+        return listing(target, database).backups();
+    }
+
+    /** As {@link #list}, with the manifests that could not be read. */
+    public Listing listing(TargetSpec target, String database) throws Exception {
         return request("direct:list-backups", target == null ? databases().settings(database).primaryTarget() : target,
-                List.class, database, Map.of());
+                Listing.class, database, Map.of());
     }
 
     public List<Manifest> list(TargetSpec target) throws Exception {
