@@ -114,12 +114,26 @@ backups = listed["backups"] if isinstance(listed, dict) else listed
 name = backups[0]["object"] if backups else None
 status, headers, body = call("GET", "/api/backup/" + urllib.parse.quote(name or "none"), {"Authorization": "Bearer " + fresh()})
 print("backup of '_stage ø': listed as %s, download %d (%d bytes)" % (name, status, len(body)))
+# A second backup with a plain name (a copy under another name), to see what a corrupt manifest does to others.
+plain = "plain-20260101T000000Z.sql.gz"
+backups_dir = os.path.join(work, "backups")
+stored = next(f for f in os.listdir(backups_dir) if f.endswith(".sql.gz"))
+with open(os.path.join(backups_dir, stored), "rb") as f, open(os.path.join(backups_dir, plain), "wb") as g:
+    g.write(f.read())
+with open(os.path.join(backups_dir, stored + ".manifest.json")) as f:
+    manifest = json.load(f)
+manifest["object"] = plain
+with open(os.path.join(backups_dir, plain + ".manifest.json"), "w") as f:
+    json.dump(manifest, f)
+status, headers, body = call("GET", "/api/backup/" + plain, {"Authorization": "Bearer " + fresh()})
+print("download of %s before any corrupt manifest: %d (%d bytes)" % (plain, status, len(body)))
 with open(os.path.join(work, "backups", "broken-20260101T000000Z.sql.gz.manifest.json"), "w") as f:
     f.write("{not json")
 status, headers, body = call("GET", "/api/backup", {"Authorization": "Bearer " + fresh()})
-print("listing with a corrupt manifest: %d %s %s" % (status, headers.get("Content-Type"), body[:160].decode("utf-8", "replace")))
-status, headers, body = call("GET", "/api/backup/" + urllib.parse.quote(name or "none"), {"Authorization": "Bearer " + fresh()})
-print("download of the other backup then: %d (%d bytes)" % (status, len(body)))
+print("listing with a corrupt manifest: %d %s %s" % (status, headers.get("Content-Type"),
+      json.dumps(json.loads(body).get("skipped")) if body.startswith(b"{") else body[:100].decode("utf-8", "replace")))
+status, headers, body = call("GET", "/api/backup/" + plain, {"Authorization": "Bearer " + fresh()})
+print("download of %s then: %d (%d bytes)" % (plain, status, len(body)))
 metrics = call("GET", "/metrics")[2].decode()
 print("/metrics: %d series, local paths %s, endpoint URIs %s" % (
     sum(1 for l in metrics.splitlines() if l and not l.startswith("#")),

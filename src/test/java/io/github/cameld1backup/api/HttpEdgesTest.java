@@ -220,7 +220,9 @@ class HttpEdgesTest {
 
     @Test
     void everyAnswerVertxGivesItselfIsJsonWithTheDocumentedHeaders() throws Exception {
-        try (Service service = new Service(settings())) {
+        Map<String, String> s = settings();
+        s.put("camel.server.maxBodySize", "1000");
+        try (Service service = new Service(s)) {
             assertJsonError(send(service, "GARBAGE\r\n\r\n"), 400, "malformed request line");
             assertJsonError(send(service, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x\r\n\r\n"), 400,
                     "malformed header");
@@ -234,6 +236,8 @@ class HttpEdgesTest {
                     405, "wrong method");
             assertJsonError(send(service, "PUT /api/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
                     + "Connection: close\r\n\r\n"), 405, "wrong method on the API");
+            assertJsonError(send(service, "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000\r\n"
+                    + "Connection: close\r\n\r\n" + "x".repeat(5000)), 413, "body over camel.server.maxBodySize");
             // The server still answers after all that.
             assertThat(service.call("GET", "/health", Map.of()).status()).isEqualTo(200);
         }
