@@ -2,8 +2,9 @@
 # The service's HTTP edges as a stranger and a new operator meet them (not a unit test): starts the jar's `run`
 # on a free loopback port and prints one line per probe, e.g.
 #   slowloris (a header byte every 2 s): cut after 10.1 s
-#   port taken: exit 1 after 6.2 s ("camel-d1-backup: cannot listen on 127.0.0.1:PORT: Address already in use")
-# Usage: bench/http-probe.sh [JAR]   (default target/camel-d1-backup.jar; build it with mvn -B -q package -DskipTests)
+#   port taken: exit 1 after 3.2 s (camel-d1-backup: cannot listen on 0.0.0.0:PORT: Address already in use ...)
+# Usage: [HOSTS=127.0.0.1] bench/http-probe.sh [JAR]   (JAR: default target/camel-d1-backup.jar, from mvn -B -q package
+# -DskipTests; HOSTS: the service runs with BACKUP_API_HOSTS set to it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar="$(realpath "${1:-target/camel-d1-backup.jar}")"
@@ -149,4 +150,4 @@ code=0
 (cd "$work" && TOTP_SECRET=$secret CAMEL_SERVER_PORT=$port BACKUP_WORK_DIR="$work/tmp" timeout 40 java -Xmx256m -jar "$jar" run > taken.log 2>&1) || code=$?
 end=$(date +%s%N)
 kill "$holder" 2>/dev/null || true
-echo "port taken: exit $code after $(( (end - start) / 100000000 ))e-1 s ($( [ $code -eq 124 ] && echo "still running when killed at 40 s" || grep -m1 -o 'camel-d1-backup: .*' "$work/taken.log" || true))"
+echo "port taken: exit $code after $(awk "BEGIN {printf \"%.1f\", ($end - $start) / 1e9}") s ($( [ $code -eq 124 ] && echo "still running when killed at 40 s" || grep -m1 -o 'camel-d1-backup: .*' "$work/taken.log" || true))"
