@@ -152,8 +152,11 @@
   async function refresh() {
     show('list-error', '');
     try {
-      const [backups, runs] = await Promise.all([withSession('GET', '/api/backup'), withSession('GET', '/api/backup/runs')]);
-      renderBackups(backups);
+      const [listing, runs] = await Promise.all([withSession('GET', '/api/backup'), withSession('GET', '/api/backup/runs')]);
+      renderBackups(listing.backups);
+      // Manifests the service could not read: their backups are not listed until the file is repaired or removed.
+      show('list-skipped', listing.skipped.length === 0 ? '' : 'Skipped (unreadable manifests): '
+        + listing.skipped.map((s) => s.name + ' (' + s.reason + ')').join(', '));
       renderFailures(runs);
       const going = runs.find((r) => r.state === 'running' || r.state === 'queued');
       if (going && state.following !== going.id) follow(going.id);

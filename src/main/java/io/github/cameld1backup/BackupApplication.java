@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.api.ApiHttpServer;
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.ConfigFile;
 import io.github.cameld1backup.config.Databases;
@@ -12,6 +13,7 @@ import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.service.Schedules;
+import io.github.cameld1backup.store.Listing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,8 +63,17 @@ public final class BackupApplication implements AutoCloseable {
         main.addOverrideProperty(API, String.valueOf(api));
         main.addOverrideProperty("camel.metrics.enabled", overrides.getOrDefault("camel.metrics.enabled",
                 System.getenv().getOrDefault("CAMEL_METRICS_ENABLED", "true")));
-        // The schedules are made per database from route templates, once the routes are loaded.
         main.addMainListener(new MainListenerSupport() {
+            // camel-main makes its HTTP server (camel.server.*) with the factory it finds in the registry, before
+            // BackupBeans runs: bound here, first.
+            @Override
+            public void beforeConfigure(BaseMainSupport configuring) {
+                if (api) {
+                    configuring.getCamelContext().getRegistry().bind("apiHttpServerFactory", new ApiHttpServer.Factory());
+                }
+            }
+
+            // The schedules are made per database from route templates, once the routes are loaded.
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 try {
@@ -156,10 +167,14 @@ public final class BackupApplication implements AutoCloseable {
     }
 
     /** The backups of a target (the database's first one when null), newest first. */
-    @SuppressWarnings("unchecked")
     public List<Manifest> list(TargetSpec target, String database) throws Exception {
+        return listing(target, database).backups();
+    }
+
+    /** As {@link #list}, with the manifests that could not be read. */
+    public Listing listing(TargetSpec target, String database) throws Exception {
         return request("direct:list-backups", target == null ? databases().settings(database).primaryTarget() : target,
-                List.class, database, Map.of());
+                Listing.class, database, Map.of());
     }
 
     public List<Manifest> list(TargetSpec target) throws Exception {

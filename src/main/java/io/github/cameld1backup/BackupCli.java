@@ -9,6 +9,7 @@ import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.model.Manifest;
+import io.github.cameld1backup.store.Listing;
 import java.io.PrintWriter;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -341,7 +342,8 @@ public class BackupCli {
         @Override
         public Integer call() throws Exception {
             try (BackupApplication app = BackupApplication.start(db.overrides(target.overrides()))) {
-                List<Manifest> backups = app.list(null, db.database);
+                Listing listing = app.listing(null, db.database);
+                List<Manifest> backups = listing.backups();
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-48s %-24s %7s %10s %10s %-11s%n", "BACKUP", "STARTED", "TABLES", "ROWS", "SIZE", "ENCRYPTION");
                 for (Manifest m : backups) {
@@ -349,6 +351,9 @@ public class BackupCli {
                             BackupResult.humanBytes(m.storedBytes()), m.encryption().scheme());
                 }
                 out.printf("%d backups in %s%n", backups.size(), app.databases().settings(db.database).primaryTarget().describe());
+                for (Listing.Skipped skipped : listing.skipped()) {
+                    spec.commandLine().getErr().printf("camel-d1-backup: skipped %s: %s%n", skipped.name(), skipped.reason());
+                }
                 return 0;
             }
         }

@@ -192,8 +192,8 @@ class MultiDatabaseTest {
 
             // Listing one database shows only its own backups, though both share the folder.
             Service.Answer listed = service.call("GET", "/api/backup?database=beta", bearer(service.freshCode()));
-            assertThat(listed.json()).hasSize(1);
-            assertThat(listed.json().get(0).path("database").path("name").asText()).isEqualTo("beta");
+            assertThat(listed.json().path("backups")).hasSize(1);
+            assertThat(listed.json().path("backups").get(0).path("database").path("name").asText()).isEqualTo("beta");
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.service.RunRegistry;
 import io.github.cameld1backup.observe.AuditLog;
+import io.vertx.core.http.HttpServerResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
 public class ApiResponses {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiResponses.class);
-    private final ObjectMapper json = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final AuditLog audit;
 
     public ApiResponses(AuditLog audit) {
@@ -80,6 +81,35 @@ public class ApiResponses {
         }
     }
 
+    /**
+     * The same JSON error for answers Vert.x gives itself, before any route runs (malformed requests, unknown
+     * paths, a foreign Host); the connection is closed after it when {@code close}.
+     */
+    static void answer(HttpServerResponse response, int status, String error, boolean close) {
+        if (response.headWritten()) {
+            response.close(); // an answer already under way (a download) cannot become an error any more
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "no-store").putHeader("X-Content-Type-Options", "nosniff");
+        if (close) {
+            response.putHeader("Connection", "close");
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("error", error);
+        fields.put("status", status);
+        String body;
+        try {
+            body = JSON.writeValueAsString(fields);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        response.end(body);
+        if (close) {
+            response.close();
+        }
+    }
+
     private void respond(Exchange exchange, int status, Object body) throws JsonProcessingException {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
@@ -87,6 +117,6 @@ public class ApiResponses {
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setHeader("Cache-Control", "no-store");
         m.setHeader("X-Content-Type-Options", "nosniff");
-        m.setBody(json.writeValueAsString(body));
+        m.setBody(JSON.writeValueAsString(body));
     }
 }

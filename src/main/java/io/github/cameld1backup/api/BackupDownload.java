@@ -5,7 +5,7 @@ import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.store.BackupListing;
-import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.model.BackupNames;
 import io.github.cameld1backup.store.R2Objects;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;

@@ -226,6 +226,41 @@ public final class BackupSettings {
         return window;
     }
 
+    /** How long an HTTP connection may stay silent both ways (backup.api.idle.timeout). */
+    public Duration apiIdleTimeout() {
+        return positiveDuration("backup.api.idle.timeout");
+    }
+
+    /** How long a client has to send a request's headers (backup.api.header.timeout). */
+    public Duration apiHeaderTimeout() {
+        return positiveDuration("backup.api.header.timeout");
+    }
+
+    /** How long a client has to send a whole request, headers and body (backup.api.request.timeout). */
+    public Duration apiRequestTimeout() {
+        return positiveDuration("backup.api.request.timeout");
+    }
+
+    /** The host names the HTTP server answers for (backup.api.hosts); empty: any. */
+    public List<String> apiHosts() {
+        List<String> hosts = list("backup.api.hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        for (String h : hosts) {
+            if (!h.matches("[a-z0-9.-]+|\\[[0-9a-f:.]+]")) {
+                throw new IllegalArgumentException(name("backup.api.hosts") + " must list host names without a port,"
+                        + " such as backup.example.com or 127.0.0.1 ([::1] for IPv6), got '" + h + "'");
+            }
+        }
+        return hosts;
+    }
+
+    private Duration positiveDuration(String key) {
+        Duration d = duration(key);
+        if (d.toMillis() < 1) {
+            throw new IllegalArgumentException(name(key) + " must be a positive duration such as PT10S, got '" + d + "'");
+        }
+        return d;
+    }
+
     private Duration duration(String key) {
         String v = optional(key).orElseThrow(() -> new IllegalArgumentException(name(key) + " is not set"));
         try {

@@ -25,6 +25,19 @@ public record TargetSpec(String kind, String location, String prefix, long partS
         return kind + ":" + location;
     }
 
+    /**
+     * A location of {@link #locationOf} as answers to callers of the HTTP API show it: a folder by its own name, never
+     * its whole path ({@code file:backups/NAME}); a bucket's as it is.
+     */
+    public static String shown(String location) {
+        if (location.startsWith("r2://")) {
+            return location;
+        }
+        Path p = Path.of(location);
+        Path folder = p.getParent() == null ? null : p.getParent().getFileName();
+        return FILE + ":" + (folder == null ? "" : folder + "/") + p.getFileName();
+    }
+
     /** Where an object of this name ends up, as users would write it. */
     public String locationOf(String name) {
         return kind.equals(FILE) ? location + File.separator + name : "r2://" + location + "/" + prefix + name;

@@ -183,9 +183,9 @@ public final class BackupRun {
         return requests.get();
     }
 
-    /** {@code <database>-<UTC time>}, limited to characters every store accepts in a name. */
+    /** {@code <database>-<UTC time>}, a name every store takes and the API and restore accept, whatever the database's name. */
     public String baseName() {
-        return databaseName.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + NAME_TIME.format(startedAt);
+        return BackupNames.forDatabase(databaseName) + "-" + NAME_TIME.format(startedAt);
     }
 
     /** What the stored object's name ends with: what it holds, outermost layer last. */

@@ -19,6 +19,7 @@ import org.apache.camel.Body;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.spi.Registry;
@@ -214,14 +215,18 @@ public class BackupMetrics implements RequestMetrics {
         if (!run.needsDatabaseName()) {
             return run.databaseName();
         }
-        // A D1 run that failed before its name was read: the database id stands in for it.
-        return run.source() == null ? UNKNOWN : run.source().location();
+        // A D1 run that failed before its name was read: its name in backup.databases, never the database id.
+        return run.settings().database().orElse(UNKNOWN);
     }
 
     /** Answers {@code GET /metrics}: Prometheus' text format. */
     public void scrape(Exchange exchange) {
-        exchange.getMessage().setBody(registry.scrape());
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        Message m = exchange.getMessage();
+        m.removeHeaders("*"); // nothing the client sent goes back
+        m.setBody(registry.scrape());
+        m.setHeader(Exchange.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        m.setHeader("Cache-Control", "no-store");
+        m.setHeader("X-Content-Type-Options", "nosniff");
     }
 }

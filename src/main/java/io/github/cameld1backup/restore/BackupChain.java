@@ -3,7 +3,7 @@ package io.github.cameld1backup.restore;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.model.RestoreRun;
 import io.github.cameld1backup.model.Verification;
-import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.model.BackupNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -13,7 +13,7 @@ import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.source.SqlBatch;
 import io.github.cameld1backup.sql.SqlScript;
-import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.model.BackupNames;
 import io.github.cameld1backup.store.R2Objects;
 import io.github.cameld1backup.model.Manifest;
 import java.io.File;

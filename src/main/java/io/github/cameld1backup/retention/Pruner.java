@@ -6,7 +6,7 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.store.BackupListing;
-import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.model.BackupNames;
 import io.github.cameld1backup.store.StoredBackups;
 import io.github.cameld1backup.model.Manifest;
 import java.io.IOException;

@@ -14,7 +14,7 @@ import io.github.cameld1backup.dump.DumpEncoding;
 import io.github.cameld1backup.dump.SqlDump;
 import io.github.cameld1backup.sql.SqlDumpWriter;
 import io.github.cameld1backup.dump.TableParts;
-import io.github.cameld1backup.store.BackupNames;
+import io.github.cameld1backup.model.BackupNames;
 import io.github.cameld1backup.model.Manifest;
 import io.github.cameld1backup.model.Rewrite;
 import java.io.File;

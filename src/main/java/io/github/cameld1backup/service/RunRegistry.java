@@ -1,7 +1,9 @@
 package io.github.cameld1backup.service;
 
+import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.ApiException;
 import io.github.cameld1backup.core.BackupHeaders;
+import io.github.cameld1backup.core.Failures;
 import io.github.cameld1backup.model.BackupResult;
 import io.github.cameld1backup.model.BackupRun;
 import java.io.IOException;
@@ -302,7 +304,11 @@ public class RunRegistry {
             out.put("bytes", run.writer().bytes());
         }
         if (e.result != null) {
-            out.put("locations", e.result.locations());
+            if (!e.result.unchanged() && run != null) {
+                out.put("backup", run.objectName());
+            }
+            // Read by the run's id alone: folders by their own name, never the host's paths.
+            out.put("locations", e.result.locations().stream().map(TargetSpec::shown).toList());
             out.put("storedBytes", e.result.storedBytes());
             if (e.result.unchanged()) {
                 out.put("database", e.result.database());
@@ -311,7 +317,7 @@ public class RunRegistry {
         }
         List<String> errors = new ArrayList<>();
         if (e.error != null) {
-            errors.add(e.error);
+            errors.add(Failures.withoutPaths(e.error));
         }
         out.put("errors", errors);
         return out;

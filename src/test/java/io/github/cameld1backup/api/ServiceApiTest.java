@@ -73,17 +73,21 @@ class ServiceApiTest {
             assertThat(done.json().path("tablesTotal").asInt()).isEqualTo(18);
             assertThat(done.json().path("rows").asLong()).isEqualTo(39);
             assertThat(done.json().path("errors")).isEmpty();
-            String location = done.json().path("locations").get(0).asText();
-            assertThat(Path.of(location)).exists();
+            // Read by the run's id alone: the backup's name and the folder's, never the host's paths.
+            String name = done.json().path("backup").asText();
+            assertThat(done.json().path("locations").get(0).asText()).isEqualTo("file:backups/" + name);
+            assertThat(done.toString()).doesNotContain(tmp.toString());
+            Path location = tmp.resolve("backups").resolve(name);
+            assertThat(location).exists();
 
             Answer listed = service.call("GET", "/api/backup", bearer(service.freshCode()));
             assertThat(listed.status()).isEqualTo(200);
-            assertThat(listed.json().get(0).path("object").asText()).isEqualTo(Path.of(location).getFileName().toString());
+            assertThat(listed.json().path("backups").get(0).path("object").asText()).isEqualTo(name);
+            assertThat(listed.json().path("skipped")).isEmpty();
 
-            Answer download = service.call("GET", "/api/backup/" + Path.of(location).getFileName(),
-                    bearer(service.freshCode()));
+            Answer download = service.call("GET", "/api/backup/" + name, bearer(service.freshCode()));
             assertThat(download.status()).isEqualTo(200);
-            assertThat(download.body()).isEqualTo(Files.readAllBytes(Path.of(location)));
+            assertThat(download.body()).isEqualTo(Files.readAllBytes(location));
             assertThat(download.headers().get("content-disposition")).isNotNull();
         }
     }
@@ -100,8 +104,8 @@ class ServiceApiTest {
                 Answer started = service.call("POST", "/api/backup", bearer(service.freshCode()));
                 Answer done = awaitRun(service, started.json().path("id").asText());
                 assertThat(done.json().path("state").asText()).isEqualTo("succeeded");
-                String name = service.call("GET", "/api/backup", bearer(service.freshCode())).json().get(0)
-                        .path("object").asText();
+                String name = service.call("GET", "/api/backup", bearer(service.freshCode())).json().path("backups")
+                        .get(0).path("object").asText();
 
                 Answer download = service.call("GET", "/api/backup/" + name, bearer(service.freshCode()));
                 assertThat(download.status()).isEqualTo(200);
@@ -299,7 +303,7 @@ class ServiceApiTest {
         try (Service service = new Service(settings(db))) {
             Answer listed = service.call("GET", "/api/backup", bearer(service.freshCode()));
             assertThat(listed.status()).isEqualTo(200);
-            JsonNode list = listed.json();
+            JsonNode list = listed.json().path("backups");
             assertThat(list).hasSize(3);
             assertThat(list.get(0).path("object").asText()).isEqualTo(nextName);
             assertThat(list.get(0).path("kind").asText()).isEqualTo("incremental");

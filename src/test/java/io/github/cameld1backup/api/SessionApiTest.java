@@ -61,7 +61,7 @@ class SessionApiTest {
             for (int i = 0; i < 3; i++) { // many reads, one code
                 Answer listed = service.call("GET", "/api/backup", bearer(token));
                 assertThat(listed.status()).isEqualTo(200);
-                assertThat(listed.json().get(0).path("object").asText()).isEqualTo(stored.getFileName().toString());
+                assertThat(listed.json().path("backups").get(0).path("object").asText()).isEqualTo(stored.getFileName().toString());
             }
             Answer download = service.call("GET", "/api/backup/" + stored.getFileName(), bearer(token));
             assertThat(download.status()).isEqualTo(200);
