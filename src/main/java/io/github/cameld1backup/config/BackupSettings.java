@@ -199,6 +199,24 @@ public final class BackupSettings {
         return list("backup.api.allow");
     }
 
+    /** Where BACKUP_API_ALLOW's github-actions ranges come from: GitHub's meta API (backup.api.github.meta.url). */
+    public String apiGithubMetaUrl() {
+        String url = optional("backup.api.github.meta.url").orElseThrow(() -> new IllegalArgumentException(
+                name("backup.api.github.meta.url") + " is not set"));
+        httpUrl("backup.api.github.meta.url", url);
+        return url;
+    }
+
+    /** How often the github-actions ranges are fetched again (backup.api.github.meta.refresh). */
+    public Duration apiGithubMetaRefresh() {
+        return positive("backup.api.github.meta.refresh");
+    }
+
+    /** After a failed fetch of the github-actions ranges, how soon it is tried again (backup.api.github.meta.retry). */
+    public Duration apiGithubMetaRetry() {
+        return positive("backup.api.github.meta.retry");
+    }
+
     /** Failed API authentications allowed per client (backup.api.failures.per.client) within {@link #apiClientFailureWindow()}. */
     public int apiFailuresPerClient() {
         return positiveInt("backup.api.failures.per.client");
@@ -215,6 +233,14 @@ public final class BackupSettings {
 
     public Duration apiTotalFailureWindow() {
         return duration("backup.api.failures.total.window");
+    }
+
+    private Duration positive(String key) {
+        Duration d = duration(key);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name(key) + " must be a positive duration such as PT24H, got '" + d + "'");
+        }
+        return d;
     }
 
     private Duration duration(String key) {
