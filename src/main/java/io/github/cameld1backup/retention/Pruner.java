@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Bean that applies the retention policy to the first target: only backups of this database with a
  * manifest at the target's own level are considered (anything else is never touched); each goes
- * with its manifest, the object first, so a prune cut short leaves a manifest the next prune
+ * with its signature and manifest, the object first and the manifest last, so a prune cut short leaves a manifest the next prune
  * finishes rather than an object nobody knows.
  */
 public class Pruner {
@@ -86,6 +86,7 @@ public class Pruner {
         if (!dry) {
             for (RetentionPolicy.Backup b : childrenFirst(decisions)) {
                 delete(target, b.name());
+                delete(target, b.name() + Manifest.SIGNATURE_SUFFIX);
                 delete(target, b.name() + Manifest.SUFFIX);
                 deleted.add(b.name());
             }
