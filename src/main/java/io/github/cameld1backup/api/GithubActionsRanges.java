@@ -73,9 +73,10 @@ public class GithubActionsRanges {
     /** From the settings: wanted when BACKUP_API_ALLOW names github-actions (then the meta settings are checked). */
     public static GithubActionsRanges from(BackupSettings settings, Clock clock, MeterRegistry meters) {
         boolean wanted = settings.apiAllow().stream().anyMatch(AllowList.GITHUB_ACTIONS::equalsIgnoreCase);
+        Duration retry = settings.apiGithubMetaRetry(); // the route's timer period: checked whether wanted or not
         return wanted ? new GithubActionsRanges(true, settings.apiGithubMetaUrl(), settings.apiGithubMetaRefresh(),
-                settings.apiGithubMetaRetry(), clock, meters)
-                : new GithubActionsRanges(false, null, Duration.ofDays(1), Duration.ofDays(1), clock, null);
+                retry, clock, meters)
+                : new GithubActionsRanges(false, null, Duration.ofDays(1), retry, clock, null);
     }
 
     /** The route's filter: whether a fetch is due (never when the allow-list does not name github-actions). */

@@ -3,6 +3,7 @@ package io.github.cameld1backup.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.cameld1backup.config.BackupSettings;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +91,26 @@ class AllowListTest {
         byte[] huge = new byte[GithubActionsRanges.MAX_ANSWER_BYTES + 1];
         assertThatThrownBy(() -> github.update(new ByteArrayInputStream(huge))).hasMessageContaining("over");
         assertThat(github.current().contains("4.148.0.1")).isTrue();
+    }
+
+    @Test
+    void theMetaSettingsAreCheckedAtStartUpWhenGithubActionsIsListed() {
+        assertThatThrownBy(() -> github(Map.of("backup.api.allow", "github-actions",
+                "backup.api.github.meta.url", "ftp://example.com/meta"))).hasMessageContaining("BACKUP_API_GITHUB_META_URL");
+        assertThatThrownBy(() -> github(Map.of("backup.api.allow", "github-actions",
+                "backup.api.github.meta.refresh", "daily"))).hasMessageContaining("BACKUP_API_GITHUB_META_REFRESH");
+        assertThatThrownBy(() -> github(Map.of("backup.api.github.meta.retry", "PT0S")))
+                .hasMessageContaining("BACKUP_API_GITHUB_META_RETRY").hasMessageContaining("positive");
+        GithubActionsRanges defaults = github(Map.of("backup.api.allow", "10.0.0.0/8, github-actions"));
+        assertThat(defaults.url()).isEqualTo("https://api.github.com/meta");
+        assertThat(defaults.due()).isTrue();
+        assertThat(github(Map.of("backup.api.allow", "10.0.0.0/8")).due()).as("not listed: never fetched").isFalse();
+    }
+
+    private static GithubActionsRanges github(Map<String, String> settings) {
+        Properties defaults = BackupSettings.defaults();
+        return GithubActionsRanges.from(BackupSettings.resolve(k -> Optional.ofNullable(settings.getOrDefault(k,
+                defaults.getProperty(k)))), Clock.systemUTC(), null);
     }
 
     /**
