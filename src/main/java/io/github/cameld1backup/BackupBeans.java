@@ -3,6 +3,7 @@ package io.github.cameld1backup;
 import io.github.cameld1backup.api.AdminPage;
 import io.github.cameld1backup.api.ApiGuard;
 import io.github.cameld1backup.api.ApiSessions;
+import io.github.cameld1backup.api.GithubActionsRanges;
 import io.github.cameld1backup.api.Totp;
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.config.Databases;
@@ -150,7 +151,11 @@ public class BackupBeans implements CamelConfiguration {
         registry.bind("schedules", new Schedules(runs, databases, registry.lookupByNameAndType("backupListing",
                 BackupListing.class)));
         if (Boolean.parseBoolean(properties.resolveProperty(BackupApplication.API).orElse("false"))) {
-            ApiGuard guard = ApiGuard.from(settings, Clock.systemUTC());
+            // BACKUP_API_ALLOW's github-actions: GitHub's Actions ranges, fetched by routes/api/allowlist.camel.yaml.
+            GithubActionsRanges github = GithubActionsRanges.from(settings, Clock.systemUTC(),
+                    BackupMetrics.of(context).registry());
+            registry.bind("githubActions", github);
+            ApiGuard guard = ApiGuard.from(settings, Clock.systemUTC(), github);
             registry.bind("apiGuard", guard);
             registry.bind("apiSessions", new ApiSessions(guard, ApiSessions
                     .ttl(properties.resolveProperty("backup.api.session.ttl").orElse("")), Clock.systemUTC()));

@@ -20,7 +20,8 @@ public final class RouteFiles {
     public static final List<String> SERVICE = List.of("routes/service/retention.camel.yaml",
             "routes/service/runs.camel.yaml", "routes/service/schedule.camel.yaml");
     /** The run command's HTTP API and admin page. */
-    public static final List<String> API = List.of("routes/api/admin.camel.yaml", "routes/api/api.camel.yaml");
+    public static final List<String> API = List.of("routes/api/admin.camel.yaml", "routes/api/allowlist.camel.yaml",
+            "routes/api/api.camel.yaml");
 
     private RouteFiles() {
     }

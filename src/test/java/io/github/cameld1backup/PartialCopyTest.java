@@ -8,6 +8,7 @@ import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.FaultyBlobStore;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.S3ProxyServer;
+import io.github.cameld1backup.testing.SigningKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,16 +24,22 @@ class PartialCopyTest {
 
     @Test
     void anObjectWhoseManifestCannotBeStoredIsRemoved() throws Exception {
-        assertNoObjectWithoutManifest(Fixtures.create("edge_values", tmp), 16 << 20);
+        assertNoObjectWithoutManifest(Fixtures.create("edge_values", tmp), 16 << 20, false);
+    }
+
+    /** Signed (MANIFEST_SIGNING_KEY): the signature, stored before the manifest, goes with the object. */
+    @Test
+    void aSignedObjectWhoseManifestCannotBeStoredIsRemovedWithItsSignature() throws Exception {
+        assertNoObjectWithoutManifest(Fixtures.create("edge_values", tmp), 16 << 20, true);
     }
 
     /** A multipart object carries no metadata (aws2-s3 leaves it off): it is still recognised as the run's own. */
     @Test
     void aMultipartObjectWhoseManifestCannotBeStoredIsRemoved() throws Exception {
-        assertNoObjectWithoutManifest(Fixtures.incompressible(tmp, "big", 6 << 20), 5 << 20);
+        assertNoObjectWithoutManifest(Fixtures.incompressible(tmp, "big", 6 << 20), 5 << 20, false);
     }
 
-    private void assertNoObjectWithoutManifest(Path db, int partSize) throws Exception {
+    private void assertNoObjectWithoutManifest(Path db, int partSize, boolean signed) throws Exception {
         AtomicReference<FaultyBlobStore> store = new AtomicReference<>();
         try (S3ProxyServer s3 = new S3ProxyServer(b -> {
             store.set(new FaultyBlobStore(b));
@@ -47,13 +54,16 @@ class PartialCopyTest {
             settings.put("backup.target", "r2:partial, file:" + tmp.resolve("local"));
             settings.put("backup.upload.retries", "1");
             settings.put("backup.upload.retry.delay", "10");
+            if (signed) {
+                settings.put("manifest.signing.key", SigningKeys.make(tmp.resolve("keys"), "manifest").privatePem().toString());
+            }
 
             assertThatThrownBy(() -> Backups.run(settings, tmp.resolve("unused")))
                     .hasMessageContaining("failed on r2:partial").hasMessageContaining("internal error");
             store.get().stopFailing();
             assertThat(s3.keys("partial")).as("no backup without its manifest").isEmpty();
             try (var local = Files.list(tmp.resolve("local"))) {
-                assertThat(local.count()).as("the other target keeps its complete copy").isEqualTo(2);
+                assertThat(local.count()).as("the other target keeps its complete copy").isEqualTo(signed ? 3 : 2);
             }
         }
     }

@@ -3,13 +3,10 @@ package io.github.cameld1backup.api;
 import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.core.ApiException;
 import io.vertx.core.net.SocketAddress;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
@@ -31,12 +28,15 @@ import org.slf4j.LoggerFactory;
  */
 public class ApiGuard {
 
-    /** The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing. */
-    public static ApiGuard from(BackupSettings settings, Clock clock) {
+    /**
+     * The HTTP API's guard, or a start-up error naming TOTP_SECRET when it is missing; {@code github} serves
+     * the allow-list's github-actions.
+     */
+    public static ApiGuard from(BackupSettings settings, Clock clock, GithubActionsRanges github) {
         Totp totp = Totp.from(settings).orElseThrow(() -> new IllegalArgumentException(
                 "TOTP_SECRET (totp.secret) is not set: the HTTP API needs a base32 TOTP secret (or set"
                         + " BACKUP_API_ENABLED=false to run only the schedule)"));
-        return new ApiGuard(totp, settings.apiKey().orElse(null), settings.apiAllow(), clock,
+        return new ApiGuard(totp, settings.apiKey().orElse(null), AllowList.parse(settings.apiAllow(), github), clock,
                 settings.apiFailuresPerClient(), settings.apiClientFailureWindow(), settings.apiFailuresTotal(),
                 settings.apiTotalFailureWindow());
     }
@@ -47,7 +47,7 @@ public class ApiGuard {
 
     private final Totp totp;
     private final byte[] apiKey;
-    private final List<Cidr> allowed;
+    private final AllowList allowed;
     private final FailureBudget failures;
     private final Pattern bearer;
     private long lastAcceptedStep = Long.MIN_VALUE;
@@ -59,11 +59,11 @@ public class ApiGuard {
         }
     }
 
-    public ApiGuard(Totp totp, String apiKey, List<String> allowList, Clock clock, int failuresPerClient,
+    public ApiGuard(Totp totp, String apiKey, AllowList allowList, Clock clock, int failuresPerClient,
                     Duration clientWindow, int failuresOverall, Duration overallWindow) {
         this.totp = totp;
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
-        this.allowed = allowList.stream().map(Cidr::parse).toList();
+        this.allowed = allowList;
         this.failures = new FailureBudget(clock, failuresPerClient, clientWindow, failuresOverall, overallWindow);
         this.bearer = Pattern.compile("Bearer (\\d{" + totp.digits() + "})");
     }
@@ -99,7 +99,7 @@ public class ApiGuard {
      */
     public String admit(Exchange exchange) {
         String client = clientAddress(exchange);
-        if (!allowed.isEmpty() && allowed.stream().noneMatch(c -> c.contains(client))) {
+        if (!allowed.admits(client)) {
             throw new ApiException(403, "client address not allowed");
         }
         if (apiKey != null) {
@@ -166,44 +166,5 @@ public class ApiGuard {
             return socket.hostAddress();
         }
         return address == null ? "unknown" : address.toString();
-    }
-
-    /** An address range such as 10.0.0.0/8 or 2001:db8::/32, or a single address. */
-    record Cidr(byte[] network, int bits) {
-        static Cidr parse(String text) {
-            String[] parts = text.trim().split("/", 2);
-            try {
-                byte[] address = InetAddress.getByName(parts[0]).getAddress();
-                int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : address.length * 8;
-                if (!parts[0].matches("[0-9a-fA-F:.]+") || bits < 0 || bits > address.length * 8) {
-                    throw new IllegalArgumentException();
-                }
-                return new Cidr(address, bits);
-            } catch (UnknownHostException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("BACKUP_API_ALLOW (backup.api.allow) must list addresses or ranges"
-                        + " such as 203.0.113.7 or 10.0.0.0/8, got '" + text + "'");
-            }
-        }
-
-        boolean contains(String host) {
-            if (!host.matches("[0-9a-fA-F:.]+")) {
-                return false; // only address literals: never a name lookup
-            }
-            try {
-                byte[] a = InetAddress.getByName(host).getAddress();
-                if (a.length != network.length) {
-                    return false;
-                }
-                for (int i = 0; i < bits; i++) {
-                    int mask = 0x80 >> (i % 8);
-                    if ((a[i / 8] & mask) != (network[i / 8] & mask)) {
-                        return false;
-                    }
-                }
-                return true;
-            } catch (UnknownHostException e) {
-                return false;
-            }
-        }
     }
 }

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -51,6 +53,8 @@ public final class BackupSettings {
     private final String databaseName;
     private final Exclusions exclusions;
     private final String mode;
+    private final PrivateKey manifestSigningKey;
+    private final PublicKey manifestPublicKey;
 
     private BackupSettings(Function<String, Optional<String>> properties, String database) {
         this.properties = properties;
@@ -67,6 +71,10 @@ public final class BackupSettings {
         this.databaseName = optional("d1.database.name").orElse(database);
         this.exclusions = Exclusions.parse(list("backup.exclude"));
         this.mode = oneOf("backup.mode", "paged", List.of("paged", "export"));
+        this.manifestSigningKey = optional("manifest.signing.key")
+                .map(v -> ManifestSigning.privateKey(name("manifest.signing.key"), v)).orElse(null);
+        this.manifestPublicKey = optional("manifest.public.key")
+                .map(v -> ManifestSigning.publicKey(name("manifest.public.key"), v)).orElse(null);
     }
 
     /** Resolves and validates; {@code properties} answers a key with its value, blank meaning unset. */
@@ -164,6 +172,19 @@ public final class BackupSettings {
         return list("age.identity");
     }
 
+    /** MANIFEST_SIGNING_KEY: the Ed25519 key each backup's manifest is signed with, if set. */
+    public Optional<PrivateKey> manifestSigningKey() {
+        return Optional.ofNullable(manifestSigningKey);
+    }
+
+    /**
+     * MANIFEST_PUBLIC_KEY: when set, restore and verify load only backups whose manifests (every link's, for a
+     * chain) carry a good signature under this key.
+     */
+    public Optional<PublicKey> manifestPublicKey() {
+        return Optional.ofNullable(manifestPublicKey);
+    }
+
     /** How old an unfinished multipart upload of a backup must be before a run aborts it. */
     public Duration abandonedUploadAge() {
         return duration("backup.upload.abandoned.after");
@@ -197,6 +218,24 @@ public final class BackupSettings {
     /** The addresses the HTTP API answers (backup.api.allow). */
     public List<String> apiAllow() {
         return list("backup.api.allow");
+    }
+
+    /** Where BACKUP_API_ALLOW's github-actions ranges come from: GitHub's meta API (backup.api.github.meta.url). */
+    public String apiGithubMetaUrl() {
+        String url = optional("backup.api.github.meta.url").orElseThrow(() -> new IllegalArgumentException(
+                name("backup.api.github.meta.url") + " is not set"));
+        httpUrl("backup.api.github.meta.url", url);
+        return url;
+    }
+
+    /** How often the github-actions ranges are fetched again (backup.api.github.meta.refresh). */
+    public Duration apiGithubMetaRefresh() {
+        return positiveDuration("backup.api.github.meta.refresh");
+    }
+
+    /** After a failed fetch of the github-actions ranges, how soon it is tried again (backup.api.github.meta.retry). */
+    public Duration apiGithubMetaRetry() {
+        return positiveDuration("backup.api.github.meta.retry");
     }
 
     /** Failed API authentications allowed per client (backup.api.failures.per.client) within {@link #apiClientFailureWindow()}. */

@@ -106,6 +106,11 @@ public record Manifest(
 
     public static final int FORMAT_VERSION = 1;
     public static final String SUFFIX = ".manifest.json";
+    /**
+     * The manifest's detached Ed25519 signature over its exact bytes ({@code <object>.manifest.json.sig}, written
+     * just before the manifest when MANIFEST_SIGNING_KEY is set; see config/ManifestSigning).
+     */
+    public static final String SIGNATURE_SUFFIX = SUFFIX + ".sig";
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     /** Set when the backup verified itself (backup.verify): it restored, passed integrity and matched. */

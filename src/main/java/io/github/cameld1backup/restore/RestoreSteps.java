@@ -2,6 +2,7 @@ package io.github.cameld1backup.restore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.ManifestSigning;
 import io.github.cameld1backup.core.BackupHeaders;
 import io.github.cameld1backup.core.BackupProperties;
 import io.github.cameld1backup.core.Failures;
@@ -9,6 +10,7 @@ import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.model.ErasuresApplied;
 import io.github.cameld1backup.model.RestoreResult;
 import io.github.cameld1backup.model.RestoreRun;
+import io.github.cameld1backup.model.Verification;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.source.D1Calls;
 import io.github.cameld1backup.source.SqlBatch;
@@ -27,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +37,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
@@ -90,16 +94,26 @@ public class RestoreSteps {
             place = target.kind().equals(TargetSpec.FILE) ? new Place(Path.of(target.location()), target)
                     : new Place(null, target);
         }
+        Optional<PublicKey> publicKey = settings.manifestPublicKey();
         Manifest manifest;
         try {
-            manifest = manifest(place, name);
+            manifest = manifest(place, name, publicKey);
         } catch (NoSuchKeyException e) {
             manifest = null;
         }
+        if (manifest == null && publicKey.isPresent()) {
+            throw new RestoreException("no manifest beside " + name + " in " + place.describe() + ", and MANIFEST_PUBLIC_KEY"
+                    + " is set: only backups with a signed manifest are restored or verified; nothing was loaded");
+        }
         String at = exchange.getMessage().getHeader(BackupHeaders.RESTORE_AT, String.class);
+        // Every link's manifest is read through manifest(), so with MANIFEST_PUBLIC_KEY every link's signature is checked.
         List<BackupChain.Link> links = BackupChain.upTo(
-                BackupChain.resolve(name, manifest, n -> manifest(place, n), place.describe()), at, name);
+                BackupChain.resolve(name, manifest, n -> manifest(place, n, publicKey), place.describe()), at, name);
         BackupChain chain = new BackupChain(name, links);
+        if (publicKey.isPresent()) {
+            chain.checks().add(new Verification.Check("manifest signature", true, "Ed25519 under MANIFEST_PUBLIC_KEY, "
+                    + (links.size() == 1 ? "the manifest" : "each of the " + links.size() + " links' manifests")));
+        }
         exchange.setProperty(BackupProperties.RESTORE_CHAIN, chain);
         long resumeFrom = exchange.getMessage().getHeader(BackupHeaders.RESTORE_RESUME_FROM, 1L, Long.class);
         if (chain.isChain() && resumeFrom > 1) {
@@ -133,15 +147,46 @@ public class RestoreSteps {
         }
     }
 
-    /** The manifest of backup {@code name} in {@code place}; null when there is none. */
-    private Manifest manifest(Place place, String name) throws IOException {
+    /**
+     * The manifest of backup {@code name} in {@code place}; null when there is none. With a public key
+     * (MANIFEST_PUBLIC_KEY), its bytes must carry a good signature ({@code NAME.manifest.json.sig}) before they
+     * are even parsed; an unsigned or wrongly signed manifest is refused.
+     */
+    private Manifest manifest(Place place, String name, Optional<PublicKey> publicKey) throws IOException {
+        byte[] json = read(place, name + Manifest.SUFFIX);
+        if (json == null) {
+            return null;
+        }
+        if (publicKey.isPresent()) {
+            byte[] signature = read(place, name + Manifest.SIGNATURE_SUFFIX);
+            if (signature == null) {
+                throw new RestoreException("the manifest of " + name + " is not signed (no " + name
+                        + Manifest.SIGNATURE_SUFFIX + " in " + place.describe() + "), and MANIFEST_PUBLIC_KEY is set:"
+                        + " it is not trusted; nothing was loaded");
+            }
+            if (!ManifestSigning.verifies(publicKey.get(), json, signature)) {
+                throw new RestoreException("the manifest of " + name + " does not match its signature under"
+                        + " MANIFEST_PUBLIC_KEY: it was altered, or signed with another key; nothing was loaded");
+            }
+            Manifest manifest = JSON.readValue(json, Manifest.class);
+            // A signed manifest vouches for the backup it names: another backup's, copied under this name, is refused.
+            if (!name.equals(manifest.object())) {
+                throw new RestoreException("the signed manifest " + name + Manifest.SUFFIX + " describes "
+                        + manifest.object() + ", not " + name + ": it was renamed or copied; nothing was loaded");
+            }
+            return manifest;
+        }
+        return JSON.readValue(json, Manifest.class);
+    }
+
+    /** A small stored file's bytes (a manifest or its signature); null when there is none. */
+    private byte[] read(Place place, String file) throws IOException {
         if (place.folder() != null) {
-            Path m = place.folder().resolve(name + Manifest.SUFFIX);
-            return Files.exists(m) ? JSON.readValue(m.toFile(), Manifest.class) : null;
+            Path p = place.folder().resolve(file);
+            return Files.isRegularFile(p) ? Files.readAllBytes(p) : null;
         }
         try {
-            return JSON.readValue(r2.read(place.target().location(), place.target().prefix() + name + Manifest.SUFFIX),
-                    Manifest.class);
+            return r2.read(place.target().location(), place.target().prefix() + file);
         } catch (NoSuchKeyException e) {
             return null;
         }

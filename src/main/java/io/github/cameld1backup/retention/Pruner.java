@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Bean that applies the retention policy to the first target: only backups of this database with a
  * manifest at the target's own level are considered (anything else is never touched); each goes
- * with its manifest, the object first, so a prune cut short leaves a manifest the next prune
+ * with its signature and manifest, the object first and the manifest last, so a prune cut short leaves a manifest the next prune
  * finishes rather than an object nobody knows.
  */
 public class Pruner {

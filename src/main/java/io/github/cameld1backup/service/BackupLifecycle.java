@@ -3,6 +3,7 @@ package io.github.cameld1backup.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.cameld1backup.config.BackupSettings;
+import io.github.cameld1backup.config.ManifestSigning;
 import io.github.cameld1backup.config.SourceSpec;
 import io.github.cameld1backup.config.TargetSpec;
 import io.github.cameld1backup.core.BackupProperties;
@@ -169,13 +170,30 @@ public class BackupLifecycle {
                 String.valueOf(Manifest.FORMAT_VERSION)));
     }
 
+    /**
+     * MANIFEST_SIGNING_KEY: the Ed25519 signature of the manifest's bytes for one target, stored after the object
+     * and before the manifest, so a signed deployment never shows a manifest without its signature.
+     */
+    public void prepareSignature(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
+        byte[] signature = ManifestSigning.sign(run.settings().manifestSigningKey().orElseThrow(), manifestBytes(run));
+        Message m = exchange.getMessage();
+        m.setBody(signature);
+        m.removeHeader(AWS2S3Constants.METADATA);
+        name(exchange, run.objectName() + Manifest.SIGNATURE_SUFFIX, "application/octet-stream", signature.length);
+    }
+
     /** The manifest for one target, stored after the object so a manifest always means a whole backup. */
     public void prepareManifest(@ExchangeProperty(BackupProperties.RUN) BackupRun run, Exchange exchange) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(run.manifest());
+        byte[] json = manifestBytes(run);
         Message m = exchange.getMessage();
         m.setBody(json);
         m.removeHeader(AWS2S3Constants.METADATA);
         name(exchange, run.objectName() + Manifest.SUFFIX, "application/json", json.length);
+    }
+
+    /** The manifest as stored: the same bytes for every target, and the bytes its signature covers. */
+    private static byte[] manifestBytes(BackupRun run) throws IOException {
+        return JSON.writeValueAsBytes(run.manifest());
     }
 
     private static void name(Exchange exchange, String name, String contentType, long length) {
@@ -294,7 +312,8 @@ public class BackupLifecycle {
 
     private static boolean taken(BackupRun run, String name) {
         return run.targets().stream().anyMatch(t -> t.kind().equals(TargetSpec.FILE)
-                && (Files.exists(Path.of(t.location(), name)) || Files.exists(Path.of(t.location(), name + Manifest.SUFFIX))));
+                && (Files.exists(Path.of(t.location(), name)) || Files.exists(Path.of(t.location(), name + Manifest.SUFFIX))
+                || Files.exists(Path.of(t.location(), name + Manifest.SIGNATURE_SUFFIX))));
     }
 
     private static void deleteScratch(BackupRun run) {

@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Bean called when storing a copy failed: if this run's object reached the target but its manifest
- * did not (every retry of the manifest failed), the object is removed, so nothing stays under a
+ * did not (every retry of the manifest failed), the object is removed (with its signature, if any), so nothing stays under a
  * backup's name without the manifest that vouches for it. An object that is not this run's is left
  * alone. Best effort: a removal that fails is logged.
  */
@@ -41,6 +41,7 @@ public class PartialCopies {
                 // File names are unique per run: an object file under this name is this run's.
                 Path object = Path.of(target.location(), name);
                 if (!Files.exists(Path.of(target.location(), name + Manifest.SUFFIX)) && Files.deleteIfExists(object)) {
+                    Files.deleteIfExists(Path.of(target.location(), name + Manifest.SIGNATURE_SUFFIX));
                     LOG.warn("Removed {} from {}: its manifest could not be stored", name, target.describe());
                 }
             } else if (target.kind().equals(TargetSpec.R2)) {
@@ -86,6 +87,7 @@ public class PartialCopies {
             return; // the manifest did arrive (only its answer was lost): a whole backup
         }
         r2.delete(bucket, key);
+        r2.delete(bucket, key + Manifest.SIGNATURE_SUFFIX); // this run's signature, or the replaced backup's
         if (manifest != null) { // an older backup's manifest, whose object this run replaced
             r2.delete(bucket, key + Manifest.SUFFIX);
         }

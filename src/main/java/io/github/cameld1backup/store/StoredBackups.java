@@ -16,11 +16,12 @@ public final class StoredBackups {
     }
 
     /**
-     * Deletes a backup, its manifest first: a deletion cut off half-way leaves an object without a manifest,
+     * Deletes a backup (with its manifest's signature, if signed), its manifest first: a deletion cut off half-way leaves an object without a manifest,
      * which no listing shows, never a listed backup that cannot be restored.
      */
     public void delete(TargetSpec target, String name) throws IOException {
         deleteObject(target, name + Manifest.SUFFIX);
+        deleteObject(target, name + Manifest.SIGNATURE_SUFFIX);
         deleteObject(target, name);
     }
 

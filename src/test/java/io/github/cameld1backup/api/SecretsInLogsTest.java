@@ -6,6 +6,8 @@ import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
+import io.github.cameld1backup.testing.SigningKeys;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -57,11 +59,16 @@ class SecretsInLogsTest {
         logs.getConfiguration().getRootLogger().setLevel(org.apache.logging.log4j.Level.ALL);
         logs.updateLoggers();
         List<String> used = new ArrayList<>();
+        String signingKeyBody;
         try (WorkerdD1 d1 = new WorkerdD1()) {
             String id = d1.addDatabase("secret", Fixtures.create("edge_values", tmp));
             Map<String, String> settings = Backups.d1(d1, id);
             settings.put("encryption.key", ENCRYPTION_KEY);
             settings.put("backup.target", "file:" + tmp.resolve("backups"));
+            // The manifest signing key as PEM text in the setting itself: its base64 body is the secret.
+            String signingPem = Files.readString(SigningKeys.make(tmp.resolve("keys"), "manifest").privatePem());
+            signingKeyBody = signingPem.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+            settings.put("manifest.signing.key", signingPem);
             Backups.run(settings, tmp.resolve("backups"));
             settings.put("cloudflare.api.token", "wrong-token-also-secret");
             try {
@@ -103,7 +110,7 @@ class SecretsInLogsTest {
         for (String line : capture.lines) {
             assertThat(line).doesNotContain(WorkerdD1.TOKEN).doesNotContain("wrong-token-also-secret")
                     .doesNotContainIgnoringCase(ENCRYPTION_KEY).doesNotContain(Service.SECRET).doesNotContain(API_KEY)
-                    .doesNotContain("guess").doesNotContainPattern("Bearer [0-9A-Za-z_-]");
+                    .doesNotContain("guess").doesNotContainPattern("Bearer [0-9A-Za-z_-]").doesNotContain(signingKeyBody);
             for (String code : used) {
                 assertThat(line).doesNotContainPattern("(?<![0-9A-Za-z])" + code + "(?![0-9A-Za-z])");
             }

@@ -103,7 +103,7 @@ class SessionApiTest {
     void anExpiredSessionIsRefusedAndCounted() {
         MutableClock clock = new MutableClock();
         Totp totp = new Totp(Totp.decodeSecret(Service.SECRET), "SHA1", 6, Duration.ofSeconds(30), clock);
-        ApiGuard guard = new ApiGuard(totp, null, List.of(), clock, 2, Duration.ofMinutes(15), 100, Duration.ofHours(1));
+        ApiGuard guard = new ApiGuard(totp, null, AllowList.parse(List.of(), null), clock, 2, Duration.ofMinutes(15), 100, Duration.ofHours(1));
         ApiSessions sessions = new ApiSessions(guard, ApiSessions.ttl("PT15M"), clock);
         DefaultCamelContext context = new DefaultCamelContext();
         Exchange signIn = request(context, totp.now());
