@@ -12,7 +12,7 @@ rows="${1:-1000000}"
 runs="${RUNS:-5}"
 work=$PWD/bench/work/scale
 mkdir -p "$work"
-[ -n "${SKIP_BUILD:-}" ] || mvn -B -q package -DskipTests -Dinvoker.skip=true
+[ -n "${SKIP_BUILD:-}" ] || mvn -B -q package -DskipTests -DskipImage
 out="$PWD/bench/work/launcher.txt"
 : > "$out"
 say() { echo "$@" | tee -a "$out"; }

@@ -7,8 +7,9 @@
 #   /lib*/...        the shared libraries that runtime and sqlite-jdbc's native library link to (glibc,
 #                    libstdc++, zlib), copied from the build machine to the same paths
 #   /etc             passwd and group with the unprivileged user nonroot (65532), nsswitch.conf
-#   /app             the runnable jar and jvm.options (the launcher's JVM flags)
-#   /tmp, /data      writable by anyone (sticky): the spool and sqlite-jdbc's native library go to /tmp;
+#   /app             the runnable jar, jvm.options (the launcher's JVM flags) and in lib/ sqlite-jdbc's
+#                    native library (which it would otherwise unpack into /tmp at every start)
+#   /tmp, /data      writable by anyone: the spool goes to /tmp;
 #                    /data is the working folder, where the default target file:backups lands
 # Usage: stage-root.sh ROOT JAR JVM_OPTIONS JAVA_HOME
 set -euo pipefail
@@ -29,7 +30,7 @@ rm -f "$root"/opt/java/lib/{libawt.so,libawt_headless.so,libawt_xawt.so,libjawt.
 native=$(mktemp -d)
 trap 'rm -rf "$native"' EXIT
 arch=$(uname -m)
-unzip -q -o "$jar" "org/sqlite/native/Linux/$arch/*" -d "$native"
+(cd "$native" && "$jdk/bin/jar" xf "$jar" "org/sqlite/native/Linux/$arch/")
 libs=$(find "$root/opt/java" "$native" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 \
   | xargs -0 ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' | sort -u)
 for lib in $libs; do
@@ -52,4 +53,6 @@ GROUP
 echo "hosts: files dns" > "$root/etc/nsswitch.conf"
 
 cp "$jar" "$root/app/camel-d1-backup.jar"
+mkdir -p "$root/app/lib"
+cp "$native/org/sqlite/native/Linux/$arch/"* "$root/app/lib/"
 cp "$options" "$root/app/jvm.options"

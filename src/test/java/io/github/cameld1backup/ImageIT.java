@@ -73,7 +73,8 @@ class ImageIT {
         assertThat(Files.readAllLines(root.resolve("etc/passwd")))
                 .contains("nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin");
         assertThat(strings(container.get("Entrypoint")))
-                .containsExactly("/opt/java/bin/java", "@/app/jvm.options", "-jar", "/app/camel-d1-backup.jar");
+                .containsExactly("/opt/java/bin/java", "@/app/jvm.options", "-Dorg.sqlite.lib.path=/app/lib", "-jar",
+                        "/app/camel-d1-backup.jar");
         assertThat(strings(container.get("Cmd"))).containsExactly("run");
         assertThat(strings(container.get("Env"))).contains("MALLOC_ARENA_MAX=2", "CAMEL_SERVER_HOST=0.0.0.0");
         assertThat(container.get("ExposedPorts").has("8080/tcp")).isTrue();
@@ -90,9 +91,10 @@ class ImageIT {
     @Test
     void itsOwnRuntimeAndLibrariesRunABackup() throws Exception {
         List<Path> objects;
-        try (Stream<Path> files = Files.walk(root.resolve("opt/java"))) {
+        try (Stream<Path> files = Stream.concat(Files.walk(root.resolve("opt/java")), Files.walk(root.resolve("app/lib")))) {
             objects = files.filter(p -> p.toString().endsWith(".so") || p.getParent().endsWith("bin")).toList();
         }
+        assertThat(objects).anyMatch(p -> p.getFileName().toString().equals("libsqlitejdbc.so"));
         // The JVM's own libraries find one another (libjvm.so) through the launcher; listing them needs both folders.
         String runtimeDirs = under("/opt/java/lib") + ":" + under("/opt/java/lib/server");
         for (Path object : objects) {
@@ -110,7 +112,9 @@ class ImageIT {
         }
 
         Path cwd = Files.createDirectories(tmp.resolve("backup-cwd"));
-        Process backup = java(cwd, Map.of(), "backup", "--no-progress").start();
+        // sqlite-jdbc may not fall back to unpacking its library: it must load the image's /app/lib copy.
+        Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Dorg.sqlite.tmpdir=" + tmp.resolve("no-such-folder"));
+        Process backup = java(cwd, env, "backup", "--no-progress").start();
         assertThat(backup.waitFor(2, TimeUnit.MINUTES)).isTrue();
         String out = Files.readString(cwd.resolve("out.log"));
         assertThat(backup.exitValue()).as(out).isZero();
@@ -149,7 +153,10 @@ class ImageIT {
         List<String> entrypoint = strings(config.get("config").get("Entrypoint"));
         List<String> command = new ArrayList<>(command(loader().toString(), under(entrypoint.get(0))));
         for (String arg : entrypoint.subList(1, entrypoint.size())) {
-            command.add(arg.startsWith("@") ? "@" + under(arg.substring(1)) : arg.startsWith("/") ? under(arg) : arg);
+            command.add(arg.startsWith("@") ? "@" + under(arg.substring(1))
+                    : arg.startsWith("/") ? under(arg)
+                    : arg.matches("-D[^=]+=/.*") ? arg.substring(0, arg.indexOf('=') + 1) + under(arg.substring(arg.indexOf('=') + 1))
+                    : arg);
         }
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true)
