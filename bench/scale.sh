@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark, not a test. Three generated databases (1 table of N narrow rows; 50 tables; wide rows with
-# 500 KB BLOBs), each backed up (gzip; java $JAVA_OPTS, default -Xmx160m -XX:+UseSerialGC, and
-# MALLOC_ARENA_MAX=2: the settings the README recommends for bounded memory) from the SQLite file and from workerd's D1
+# 500 KB BLOBs), each backed up (gzip; through the launcher target/bin/camel-d1-backup: the flags of
+# src/main/launcher/jvm.options, its class-data-sharing archive, MALLOC_ARENA_MAX=2, and JAVA_OPTS) from the SQLite file and from workerd's D1
 # (its own process, 8 connections, 50 ms per answer like a round trip to Cloudflare), next to
 # `sqlite3 DB .dump | gzip` on the same file in the same run. Prints wall time, rows/s, MB/s of SQL,
 # requests, rows read per row (D1's own count), peak RSS, MB stored, and the ratio to sqlite3: of the whole command (wall,
@@ -13,7 +13,7 @@ narrow="${1:-1000000}"
 wide="${2:-400}"
 work=$PWD/bench/work/scale
 mkdir -p "$work"
-mvn -B -q package -DskipTests
+mvn -B -q package -DskipTests -DskipImage
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
 cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
 out="$PWD/bench/work/scale.txt"
@@ -37,8 +37,7 @@ fi
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $wide)
   INSERT INTO files SELECT i, 'file-' || i || '.bin', randomblob(512000) FROM n;"
 
-java_opts="${JAVA_OPTS:--Xmx160m -XX:+UseSerialGC}"
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+java_opts="$(grep -v '^#' src/main/launcher/jvm.options | tr '\n' ' ')${JAVA_OPTS:-}"
 secs() { awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }' <<< "$1"; }
 
 # One backup: prints wall, rows/s, MB/s, requests, peak RSS; $1 label, $2 reference seconds, rest: extra args.
@@ -46,7 +45,7 @@ backup() {
   local label=$1 ref=$2; shift 2
   rm -rf "$work/out" "$work/spool"
   # shellcheck disable=SC2086
-  BACKUP_WORK_DIR="$work/spool" /usr/bin/time -v java $java_opts -jar target/camel-d1-backup.jar backup \
+  BACKUP_WORK_DIR="$work/spool" /usr/bin/time -v target/bin/camel-d1-backup backup \
     --target "file:$work/out" --compression gzip "$@" > "$work/backup.out" 2> "$work/backup.err" \
     || { cat "$work/backup.err" >&2; exit 1; }
   local wall rss summary rows requests sqlmib own stored
@@ -93,7 +92,7 @@ run() {
   say "$(printf '  %-34s %s, %.4f rows read per row' 'D1 saw' "$emu" "$(bc -l <<< "$read_rows / $rows_in_db")")"
 }
 
-say "bench/scale.sh on $(nproc) cores, java $java_opts, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "bench/scale.sh on $(nproc) cores, target/bin/camel-d1-backup ($java_opts), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 rows_in_db=$narrow; run "1 table x $narrow narrow rows" "$narrow_db"
 rows_in_db=$(sqlite3 "$tables_db" "SELECT $(seq -s ' + ' -f '(SELECT count(*) FROM t%02g)' 1 50)")
 run "50 tables, $rows_in_db rows" "$tables_db"

@@ -73,7 +73,7 @@ public final class ChildService implements AutoCloseable {
         for (Path dir = Path.of("").toAbsolutePath(); !Files.exists(file) && dir != null; dir = dir.getParent()) {
             file = dir.resolve(JVM_OPTIONS);
         }
-        return Files.readAllLines(file).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        return Files.readAllLines(file).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
     public int port() {
