@@ -19,9 +19,9 @@ import org.apache.camel.support.EventNotifierSupport;
  * <ul>
  *   <li>a credential named in the query string ({@code ?Authorization=}, {@code ?X-API-Key=}) is 400:
  *   credentials travel in headers only, never in a URL that proxies log;</li>
- *   <li>a body where none is taken (every request but {@code POST /api/backup}, {@code POST /api/session} and
- *   {@code POST /api/subject/find} (a short JSON request);
- *   which ignore theirs) is 413, as is a declared length over {@code camel.server.maxBodySize} on those two
+ *   <li>a body where none is taken (every request but {@code POST /api/backup} and {@code POST /api/session},
+ *   which ignore theirs, and {@code POST /api/subject/find}, a short JSON request) is 413, as is a declared
+ *   length over {@code camel.server.maxBodySize} on those three
  *   (a chunked body there is cut off at that size by platform-http's own limit).</li>
  * </ul>
  * A refusal is JSON, like every answer, and closes the connection, so the rest of the body is never read.
