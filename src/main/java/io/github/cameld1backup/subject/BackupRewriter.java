@@ -75,6 +75,10 @@ public class BackupRewriter {
                 out.add(new SubjectReport.Rewritten(m.object(), name));
                 continue;
             }
+            if (earlier == null) {
+                // An object under that name without a manifest is a copy a cut-off rewrite left half-stored.
+                stored.delete(target, name);
+            }
             boolean chainRewritten = chain(m, byName).stream().anyMatch(replaced::contains);
             try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
                 ErasuresApplied applied = LedgerEraser.apply(entries, key, scratch.path());
