@@ -29,7 +29,6 @@ import io.github.cameld1backup.observe.Alerts;
 import io.github.cameld1backup.observe.AuditLog;
 import io.github.cameld1backup.api.BackupDownload;
 import io.github.cameld1backup.api.Health;
-import io.github.cameld1backup.api.RequestGate;
 import io.github.cameld1backup.api.ListedBackups;
 import io.github.cameld1backup.api.SubjectApi;
 import io.github.cameld1backup.observe.BackupMetrics;
@@ -163,8 +162,6 @@ public class BackupBeans implements CamelConfiguration {
             registry.bind("listedBackups", new ListedBackups());
             registry.bind("subjectApi", new SubjectApi(registry.lookupByNameAndType("subjectRequests",
                     SubjectRequests.class)));
-            // Bodies, and credentials in URLs, are refused before platform-http reads anything.
-            context.getManagementStrategy().addEventNotifier(new RequestGate());
         }
     }
 

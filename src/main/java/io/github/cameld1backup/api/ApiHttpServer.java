@@ -101,6 +101,8 @@ public class ApiHttpServer extends VertxPlatformHttpServer {
         }
         Vertx vertx = getVertx();
         Router root = Router.router(vertx);
+        // Bodies, and credentials in URLs, are refused before anything reads them (api.RequestGate).
+        RequestGate.install(root, configuration.getMaxBodySize());
         if (!limits.hosts().isEmpty()) {
             root.route().handler(this::checkHost);
         }

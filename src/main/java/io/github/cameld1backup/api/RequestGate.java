@@ -4,13 +4,11 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Locale;
 import java.util.Set;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 
 /**
  * The HTTP server's first handler, ahead of platform-http, which reads each request's whole body
@@ -28,7 +26,7 @@ import org.apache.camel.support.EventNotifierSupport;
  * Installed on every platform-http server (the API's, and the management server's when enabled) before
  * any route starts.
  */
-public class RequestGate extends EventNotifierSupport {
+public final class RequestGate {
 
     /** Requests that may carry a (small, ignored) body: clients that always send one, such as {@code {}}. */
     private static final Set<String> TAKE_A_BODY = Set.of("POST /api/backup", "POST /api/session",
@@ -36,20 +34,16 @@ public class RequestGate extends EventNotifierSupport {
     private static final Set<String> CREDENTIALS = Set.of(ApiGuard.AUTHORIZATION_HEADER.toLowerCase(Locale.ROOT),
             ApiGuard.API_KEY_HEADER.toLowerCase(Locale.ROOT));
 
-    @Override
-    public boolean isEnabled(CamelEvent event) {
-        return event instanceof CamelEvent.CamelContextRoutesStartingEvent;
+    private RequestGate() {
     }
 
-    @Override
-    public void notify(CamelEvent event) {
-        var context = ((CamelEvent.CamelContextRoutesStartingEvent) event).getContext();
-        for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
-            Long limit = router.getServer() == null ? null : router.getServer().getMaxBodySize();
-            long maxBody = limit == null ? BodyHandler.DEFAULT_BODY_LIMIT : limit;
-            // Before every route platform-http adds (they count up from 0), whenever they are added.
-            router.route().order(Integer.MIN_VALUE).handler(ctx -> check(ctx, maxBody));
-        }
+    /**
+     * Puts the gate in front of everything the server's root router serves (the Host check, Camel's routes),
+     * so it decides from the headers alone before any body is read.
+     */
+    static void install(Router root, Long maxBodySize) {
+        long maxBody = maxBodySize == null ? BodyHandler.DEFAULT_BODY_LIMIT : maxBodySize;
+        root.route().order(Integer.MIN_VALUE).handler(ctx -> check(ctx, maxBody));
     }
 
     static void check(RoutingContext ctx, long maxBody) {
