@@ -56,20 +56,7 @@ public class SubjectRequests {
         SubjectPredicate predicate = SubjectPredicate.parse(predicateText);
         SubjectKey key = SubjectKeys.from(settings);
         List<String> covering = covering(settings, predicate, key);
-        List<SubjectReport.Backup> backups = new ArrayList<>();
-        for (Manifest m : backups(settings)) {
-            try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
-                SubjectFindResult found = engine(settings, scratch.path(), null).find(scratch.path(), predicate,
-                        Boolean.TRUE.equals(force));
-                long rows = found.rows();
-                backups.add(new SubjectReport.Backup(m.object(), m.startedAt(), state(m, rows, covering), rows, found,
-                        null, null));
-            } catch (SubjectSchemaException e) {
-                backups.add(absent(m, e));
-            } catch (SubjectLimitException e) {
-                throw new IllegalArgumentException("in backup " + m.object() + ": " + e.getMessage(), e);
-            }
-        }
+        List<SubjectReport.Backup> backups = search(settings, predicate, covering, Boolean.TRUE.equals(force), true);
         requireSchema(predicate, backups);
         SubjectReport report = new SubjectReport("find", predicate.label(), false, covering, backups, List.of());
         audit.record("subject-find", "succeeded", details(predicate, key, requestedBy, report));
@@ -140,20 +127,33 @@ public class SubjectRequests {
         SubjectPredicate predicate = SubjectPredicate.parse(predicateText);
         SubjectKey key = SubjectKeys.from(settings);
         List<String> covering = covering(settings, predicate, key);
-        List<SubjectReport.Backup> backups = new ArrayList<>();
-        for (Manifest m : backups(settings)) {
-            try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
-                SubjectFindResult found = engine(settings, scratch.path(), null).find(scratch.path(), predicate, true);
-                long rows = found.rows();
-                backups.add(new SubjectReport.Backup(m.object(), m.startedAt(), state(m, rows, covering), rows, null, null,
-                        m.rewritten() ? "rewritten from " + m.replaces().object() : null));
-            } catch (SubjectSchemaException e) {
-                backups.add(absent(m, e));
-            }
-        }
+        List<SubjectReport.Backup> backups = search(settings, predicate, covering, true, false);
         SubjectReport report = new SubjectReport("status", predicate.label(), false, covering, backups, List.of());
         audit.record("subject-status", "succeeded", details(predicate, key, requestedBy, report));
         return report;
+    }
+
+    /**
+     * Every backup searched for the subject, one loaded at a time: its state and row count, and with
+     * {@code keepRows} the rows themselves (find), else a note naming the backup a rewrite replaced (status).
+     */
+    private List<SubjectReport.Backup> search(BackupSettings settings, SubjectPredicate predicate, List<String> covering,
+                                              boolean force, boolean keepRows) throws Exception {
+        List<SubjectReport.Backup> backups = new ArrayList<>();
+        for (Manifest m : backups(settings)) {
+            try (ErasedCopies.Scratch scratch = copies.load(settings, m.object())) {
+                SubjectFindResult found = engine(settings, scratch.path(), null).find(scratch.path(), predicate, force);
+                long rows = found.rows();
+                backups.add(new SubjectReport.Backup(m.object(), m.startedAt(), state(m, rows, covering), rows,
+                        keepRows ? found : null, null,
+                        !keepRows && m.rewritten() ? "rewritten from " + m.replaces().object() : null));
+            } catch (SubjectSchemaException e) {
+                backups.add(absent(m, e));
+            } catch (SubjectLimitException e) {
+                throw new IllegalArgumentException("in backup " + m.object() + ": " + e.getMessage(), e);
+            }
+        }
+        return backups;
     }
 
     private List<Manifest> backups(BackupSettings settings) throws Exception {
