@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.testing.AgeKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -196,7 +197,7 @@ class DataFormatTest {
     @Test
     void ageIsWhatTheAgeToolDecrypts() throws Exception {
         Path identity = tmp.resolve("key.txt");
-        String recipient = ageKeygen(identity);
+        String recipient = AgeKeys.generate(identity);
         byte[] sealed = marshal(new AgeDataFormat(List.of(recipient), List.of()), plain);
         assertThat(new String(sealed, 0, 21, StandardCharsets.US_ASCII)).isEqualTo("age-encryption.org/v1");
 
@@ -210,15 +211,15 @@ class DataFormatTest {
         assertThat(age.exitValue()).as(said).isZero();
         assertThat(Files.readAllBytes(out)).isEqualTo(plain);
 
-        String secret = identityLine(identity);
+        String secret = AgeKeys.identity(identity);
         assertThat(unmarshal(new AgeDataFormat(List.of(), List.of(secret)), sealed)).isEqualTo(plain);
     }
 
     @Test
     void ageRefusesTamperingTruncationAndTheWrongIdentity() throws Exception {
         Path identity = tmp.resolve("key.txt");
-        String recipient = ageKeygen(identity);
-        String secret = identityLine(identity);
+        String recipient = AgeKeys.generate(identity);
+        String secret = AgeKeys.identity(identity);
         byte[] sealed = marshal(new AgeDataFormat(List.of(recipient), List.of()), plain);
         byte[] tampered = sealed.clone();
         tampered[sealed.length / 2] ^= 0x01;
@@ -227,22 +228,10 @@ class DataFormatTest {
         assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(secret)),
                 Arrays.copyOf(sealed, sealed.length - 1000))).isInstanceOf(DecryptionException.class);
         Path other = tmp.resolve("other.txt");
-        ageKeygen(other);
-        assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(identityLine(other))), sealed))
+        AgeKeys.generate(other);
+        assertThatThrownBy(() -> unmarshal(new AgeDataFormat(List.of(), List.of(AgeKeys.identity(other))), sealed))
                 .isInstanceOf(DecryptionException.class);
         assertThatThrownBy(() -> new AgeDataFormat(List.of("age1notakey"), List.of()))
                 .hasMessageContaining("AGE_RECIPIENTS");
-    }
-
-    /** Makes an identity file with the standard age-keygen; answers its public key. */
-    static String ageKeygen(Path file) throws Exception {
-        Process p = new ProcessBuilder("age-keygen", "-o", file.toString()).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        return said.substring(said.indexOf("age1")).strip();
-    }
-
-    static String identityLine(Path file) throws Exception {
-        return Files.readAllLines(file).stream().filter(l -> l.startsWith("AGE-SECRET-KEY-")).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.testing.AgeKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -107,7 +108,7 @@ class R2StoreTest {
     void ageBackupDecryptsWithTheAgeToolAndRestores() throws Exception {
         s3.createBucket("age");
         Path identity = tmp.resolve("identity.txt");
-        String recipient = DataFormatTest.ageKeygen(identity);
+        String recipient = AgeKeys.generate(identity);
         Map<String, String> settings = d1Backup("edge_values", "age");
         settings.put("age.recipients", recipient);
         BackupResult result = Backups.run(settings, tmp.resolve("unused"));

@@ -1,5 +1,6 @@
 package io.github.cameld1backup;
 
+import io.github.cameld1backup.testing.AgeKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,7 +53,7 @@ class RestoreTest {
         s.put("encryption.key", KEY);
         s.put("backup.encryption", "none");
         if (identity != null) {
-            s.put("age.identity", DataFormatTest.identityLine(identity));
+            s.put("age.identity", AgeKeys.identity(identity));
         }
         if (restoreId != null) {
             s.put("restore.d1.database.id", restoreId);
@@ -66,7 +67,7 @@ class RestoreTest {
         s.put("backup.encryption", encryption);
         s.put("encryption.key", KEY);
         if (identity != null) {
-            s.put("age.recipients", DataFormatTest.ageKeygen(identity));
+            s.put("age.recipients", AgeKeys.generate(identity));
         }
         return Path.of(Backups.run(s, backups).location()).getFileName().toString();
     }

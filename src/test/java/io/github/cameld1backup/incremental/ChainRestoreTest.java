@@ -1,5 +1,6 @@
 package io.github.cameld1backup.incremental;
 
+import io.github.cameld1backup.testing.AgeKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import io.github.cameld1backup.testing.Backups;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.S3ProxyServer;
 import io.github.cameld1backup.testing.WorkerdD1;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -287,7 +286,7 @@ class ChainRestoreTest {
         settings.put("backup.incremental", "true");
         settings.put("backup.compression", "gzip");
         settings.put("backup.encryption", "age");
-        settings.put("age.recipients", ageKeygen(identity));
+        settings.put("age.recipients", AgeKeys.generate(identity));
         Chain chain = chain(settings, backups, 2, round -> d1.execute(sourceId, IncrementalFixture.changeStatements(round)),
                 () -> DatabaseSnapshot.of(d1, sourceId));
         assertThat(chain.last()).endsWith(".sql.gz.age");
@@ -295,8 +294,7 @@ class ChainRestoreTest {
 
         String restoreId = d1.createDatabase("restore");
         Map<String, String> restore = restoring(backups, restoreId);
-        restore.put("age.identity", Files.readAllLines(identity).stream()
-                .filter(l -> l.startsWith("AGE-SECRET-KEY-")).findFirst().orElseThrow());
+        restore.put("age.identity", AgeKeys.identity(identity));
         try (BackupApplication app = BackupApplication.start(restore)) {
             d1.resetCounters();
             RestoreResult toD1 = app.restore(chain.last(), "d1", false, 1);
@@ -363,12 +361,5 @@ class ChainRestoreTest {
 
     private static Manifest manifest(Path backups, String name) throws Exception {
         return JSON.readValue(backups.resolve(name + Manifest.SUFFIX).toFile(), Manifest.class);
-    }
-
-    private static String ageKeygen(Path file) throws Exception {
-        Process p = new ProcessBuilder("age-keygen", "-o", file.toString()).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        return said.substring(said.indexOf("age1")).strip();
     }
 }

@@ -1,5 +1,6 @@
 package io.github.cameld1backup.subject;
 
+import io.github.cameld1backup.testing.AgeKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -72,9 +73,8 @@ class DataSubjectRequestTest {
         settings.put("backup.work.dir", tmp.resolve("work").toString());
         settings.put("backup.compression", "gzip");
         settings.put("encryption.key", KEY);
-        settings.put("age.recipients", ageKeygen(identity));
-        settings.put("age.identity", Files.readAllLines(identity).stream()
-                .filter(l -> l.startsWith("AGE-SECRET-KEY-")).findFirst().orElseThrow());
+        settings.put("age.recipients", AgeKeys.generate(identity));
+        settings.put("age.identity", AgeKeys.identity(identity));
         settings.put("backup.incremental.tables", "posts:id,comments:id,audit:id");
         settings.put("subject.references", PeopleFixture.REFERENCES);
         settings.put("audit.location", "file:" + tmp.resolve("audit.log"));
@@ -493,12 +493,5 @@ class DataSubjectRequestTest {
         cli.setErr(new PrintWriter(err));
         int exit = cli.execute(all.toArray(String[]::new));
         return new Run(exit, out.toString(), err.toString());
-    }
-
-    private static String ageKeygen(Path file) throws Exception {
-        Process p = new ProcessBuilder("age-keygen", "-o", file.toString()).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        return said.substring(said.indexOf("age1")).strip();
     }
 }
