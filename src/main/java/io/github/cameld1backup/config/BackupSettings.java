@@ -379,6 +379,16 @@ public final class BackupSettings {
         return positiveInt("backup.parallelism");
     }
 
+    /**
+     * Segments of one table read at once: D1's are bound by request latency, so backup.parallelism of
+     * them; a SQLite file's by this machine's CPU (SQLite formats the rows), so no more than its cores.
+     */
+    public int readersAtOnce() {
+        int configured = parallelism();
+        return source().kind().equals(SourceSpec.D1) ? configured
+                : Math.min(configured, Runtime.getRuntime().availableProcessors());
+    }
+
     public int d1RequestsPerWindow() {
         return positiveInt("d1.requests.per.window");
     }

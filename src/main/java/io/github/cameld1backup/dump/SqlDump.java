@@ -84,7 +84,7 @@ public class SqlDump {
             }
         }
         // An incremental reads few rows a table, some in their watermark's order: each table is one segment.
-        List<TableSegment> order = TableSegment.plan(schema.dataOrder(), incremental ? 1 : run.settings().parallelism(),
+        List<TableSegment> order = TableSegment.plan(schema.dataOrder(), incremental ? 1 : run.settings().readersAtOnce(),
                 run.settings().parallelSplitRows());
         TableParts parts = new TableParts(run, order);
         exchange.setProperty(PARTS, parts);
