@@ -32,6 +32,11 @@ public final class BackupProperties {
     public static final String REWRITE = "backupRewrite";
     /** The {@code ErasuresApplied} of a restore or verify: what the erasure ledger removed after loading. */
     public static final String ERASURES = "erasuresApplied";
+    /**
+     * SHA-256 (hex) of what the last data format of an exchange wrote, taken while it wrote it: the
+     * backup's checksum without reading the encoded dump a second time.
+     */
+    public static final String ENCODED_SHA256 = "encodedSha256";
     /** What the store route writes next: name, content type and length. */
     public static final String STORE_NAME = "storeName";
     public static final String STORE_TYPE = "storeContentType";

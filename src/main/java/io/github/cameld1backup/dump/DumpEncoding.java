@@ -91,6 +91,7 @@ public class DumpEncoding {
         Path named = run.encodedFile();
         named.toFile().deleteOnExit();
         Files.move(run.spool(), named, StandardCopyOption.REPLACE_EXISTING);
+        run.encodedSha256(encoded.getProperty(BackupProperties.ENCODED_SHA256, String.class));
         exchange.getMessage().setBody(named.toFile());
     }
 

@@ -4,6 +4,9 @@ import io.github.cameld1backup.config.BackupSettings;
 import io.github.cameld1backup.core.BackupProperties;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import org.apache.camel.Exchange;
 import org.apache.camel.converter.stream.CachedOutputStream;
 import org.apache.camel.spi.DataFormat;
@@ -19,9 +22,15 @@ abstract class StreamingDataFormat extends ServiceSupport implements DataFormat,
 
     @Override
     public final void marshal(Exchange exchange, Object graph, OutputStream stream) throws Exception {
+        // Hashed on the way out: the last format of a chain writes the stored object, whose checksum
+        // the manifest needs (BackupProperties.ENCODED_SHA256).
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         try (InputStream in = exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, graph)) {
-            forDatabase(exchange).encode(in, stream);
+            DigestOutputStream hashed = new DigestOutputStream(stream, sha256);
+            forDatabase(exchange).encode(in, hashed);
+            hashed.flush();
         }
+        exchange.setProperty(BackupProperties.ENCODED_SHA256, HexFormat.of().formatHex(sha256.digest()));
     }
 
     @Override

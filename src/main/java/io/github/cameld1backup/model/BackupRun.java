@@ -44,6 +44,7 @@ public final class BackupRun {
     private String sourceVersion;
     private IncrementalPlan incremental;
     private String forcedFull;
+    private String encodedSha256;
 
     public BackupRun(BackupSettings settings, Path spool, SqlDumpWriter writer, String databaseName) {
         this.settings = settings;
@@ -93,6 +94,15 @@ public final class BackupRun {
     /** The scratch file holding the encoded object (.sql.gz.enc...), beside the spool. */
     public Path encodedFile() {
         return spool.resolveSibling(spool.getFileName() + extension());
+    }
+
+    /** SHA-256 (hex) of {@link #encodedFile()}, taken while it was encoded; null for a plain dump. */
+    public String encodedSha256() {
+        return encodedSha256;
+    }
+
+    public void encodedSha256(String sha256) {
+        this.encodedSha256 = sha256;
     }
 
     public SqlDumpWriter writer() {

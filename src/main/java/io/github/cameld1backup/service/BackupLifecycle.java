@@ -111,14 +111,19 @@ public class BackupLifecycle {
                 ? f.toPath()
                 : named;
         staged.toFile().deleteOnExit();
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new DigestInputStream(
-                exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
-            if (body instanceof File f && staged.equals(f.toPath())) {
-                in.transferTo(OutputStream.nullOutputStream());
-            } else {
-                Files.copy(in, staged);
+        // The encoded file was hashed as it was written (dumpEncoding); anything else is hashed here.
+        String checksum = staged.equals(named) && body instanceof File ? run.encodedSha256() : null;
+        if (checksum == null) {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new DigestInputStream(
+                    exchange.getContext().getTypeConverter().mandatoryConvertTo(InputStream.class, exchange, body), sha256)) {
+                if (body instanceof File f && staged.equals(f.toPath())) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                } else {
+                    Files.copy(in, staged);
+                }
             }
+            checksum = HexFormat.of().formatHex(sha256.digest());
         }
         IncrementalPlan plan = run.incremental();
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, run.objectName(), "camel-d1-backup", toolVersion(),
@@ -127,7 +132,7 @@ public class BackupLifecycle {
                 run.startedAt().truncatedTo(ChronoUnit.MILLIS).toString(),
                 Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), run.tableRows(), run.rows(),
                 run.schema().hash(), run.writer().bytes(), Files.size(staged),
-                HexFormat.of().formatHex(sha256.digest()), run.compression(),
+                checksum, run.compression(),
                 new Manifest.Encryption(run.encryption(), run.encryption().equals("age") ? run.settings().ageRecipients() : null),
                 run.verification() == null ? null : new Manifest.Verification(run.verification().ok(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run.verification().checks().stream()
