@@ -191,7 +191,7 @@ class RoundTripTest {
 
     /**
      * Names the page queries use themselves are no trap: key columns named like the queries' own result
-     * columns (t, k0, v0) still page in key order, a table named pragma_encoding does not stand in for
+     * columns (t, k0, v0) still page in key order, as do negative rowids, a table named pragma_encoding does not stand in for
      * SQLite's own, and one named like the dump's staging table for large values keeps its rows. Small
      * pages, so a wrong order would skip rows.
      */
@@ -213,7 +213,18 @@ class RoundTripTest {
                 "INSERT INTO pairs WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
                         + " SELECT 'k' || (i % 3), i, i * 2 FROM n",
                 "INSERT INTO named WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
-                        + " SELECT 'r', 'u', 'o', i * 7, i FROM n");
+                        + " SELECT 'r', 'u', 'o', i * 7, i FROM n",
+                // Keys a local dump reads off the row's tuple: a negative INTEGER PRIMARY KEY first, negative
+                // rowids written before the values; and one whose INTEGER PRIMARY KEY is not first.
+                "CREATE TABLE below (id INTEGER PRIMARY KEY, v)",
+                "CREATE TABLE bare (v)",
+                "CREATE TABLE later (v, id INTEGER PRIMARY KEY)",
+                "INSERT INTO below WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT -1000 + i * 3, i FROM n",
+                "INSERT INTO bare (rowid, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT -i * 11, i FROM n",
+                "INSERT INTO later WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 29)"
+                        + " SELECT i, 100 - i * 5 FROM n");
         TreeMap<String, List<String>> original = DatabaseSnapshot.of(db);
         assertRestoresExactly(dumpOf(db, source), original);
     }

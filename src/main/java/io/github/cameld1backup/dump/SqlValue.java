@@ -24,6 +24,15 @@ final class SqlValue {
     private SqlValue() {
     }
 
+    /** The integer that opens a row tuple {@code (123,...)} or {@code (-5)}, as its literal. */
+    static String leadingInteger(byte[] tuple) {
+        int end = 1;
+        while (end < tuple.length && tuple[end] != ',' && tuple[end] != ')') {
+            end++;
+        }
+        return new String(tuple, 1, end - 1, StandardCharsets.US_ASCII);
+    }
+
     /** Normalises literals some SQLite versions print in a form they cannot read back. */
     static String normalise(String literal) {
         if (literal == null) {

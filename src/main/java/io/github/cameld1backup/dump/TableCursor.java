@@ -37,6 +37,8 @@ public final class TableCursor implements D1Calls.Smaller {
     private final List<Integer> keyValuePositions = new ArrayList<>();
     /** Whether the source builds each row's whole {@code (v1,v2,...)} tuple (see the constructor). */
     private final boolean tuples;
+    /** Tuples of a rowid table that open with the rowid: the next page's key is read from the tuple. */
+    private final boolean keyLeadsTuple;
     /** The incremental's condition on the rows (null: every row). */
     private final Watermark watermark;
     /** Ordered watermark pages: the watermark of the last row read, as a literal (null: none read yet). */
@@ -89,6 +91,9 @@ public final class TableCursor implements D1Calls.Smaller {
             throw new IllegalArgumentException("a table read in its watermark's order is read in one segment");
         }
         this.tuples = tuples;
+        List<Column> values = table.insertableColumns();
+        this.keyLeadsTuple = tuples && !table.withoutRowid() && (table.writesRowid()
+                || (table.rowidAlias() != null && !values.isEmpty() && values.get(0).name().equals(table.rowidAlias())));
         this.sizing = sizing;
         this.limit = sizing.initialRows();
         this.more = table.dataMode() == Table.DataMode.ROWS;
@@ -97,7 +102,6 @@ public final class TableCursor implements D1Calls.Smaller {
             lastKey = List.of(Long.toString(segment.after()));
         }
         List<String> select = new ArrayList<>();
-        List<Column> values = table.insertableColumns();
         if (table.withoutRowid()) {
             keyColumns = 0;
             List<String> order = new ArrayList<>();
@@ -180,9 +184,9 @@ public final class TableCursor implements D1Calls.Smaller {
     }
 
     /**
-     * The key the next page starts after (k0, k1, ...: a rowid as the integer it is, other keys as literals),
-     * then the row's INSERT tuple (t). Literals come as their UTF-8 bytes, never decoded (text need not be
-     * valid UTF-8), see {@link #utf8Bytes}.
+     * The key the next page starts after (k0, k1, ...: a rowid as the integer it is, other keys as literals;
+     * none when the tuple opens with the rowid), then the row's INSERT tuple (t). Literals come as their
+     * UTF-8 bytes, never decoded (text need not be valid UTF-8), see {@link #utf8Bytes}.
      */
     private String tupleSelect(List<Column> values) {
         List<String> keys = new ArrayList<>();
@@ -194,26 +198,37 @@ public final class TableCursor implements D1Calls.Smaller {
             }
         } else {
             String rowid = table.rowidName().orElseThrow();
-            keys.add(rowid + " AS k0");
+            if (!keyLeadsTuple) {
+                keys.add(rowid + " AS k0");
+            }
             if (table.writesRowid()) {
                 parts.add("quote(" + rowid + ")");
             }
         }
         values.forEach(c -> parts.add(valueExpression(SqlText.identifier(c.name()))));
-        String tuple = "'(' || " + (parts.isEmpty() ? "''" : joined(parts, 0, parts.size())) + " || ')'";
-        return String.join(", ", keys) + ", " + utf8Bytes(tuple) + " AS t";
+        String tuple = "concat('(', " + (parts.isEmpty() ? "''" : concatenated(parts)) + ", ')')";
+        keys.add(utf8Bytes(tuple) + " AS t");
+        return String.join(", ", keys);
     }
 
+    /** Values and separators a concat() call takes (SQLite builds before 3.48 take at most 127 arguments). */
+    private static final int CONCAT_ARGUMENTS = 100;
+
     /**
-     * {@code a || ',' || b || ...} as a balanced tree: SQLite caps an expression's depth at 1000, which a
-     * chain over a wide table's columns passes (a SQLite file may have 2000 columns).
+     * {@code a, ',', b, ...} as concat()'s arguments, one string built per call where a chain of {@code ||}
+     * copies the growing tuple at every value; a wide table's (a SQLite file may have 2000 columns) as
+     * nested calls of at most {@value #CONCAT_ARGUMENTS} arguments.
      */
-    private static String joined(List<String> values, int from, int to) {
-        if (to - from == 1) {
-            return values.get(from);
+    private static String concatenated(List<String> values) {
+        int perCall = CONCAT_ARGUMENTS / 2;
+        if (values.size() <= perCall) {
+            return String.join(", ',', ", values);
         }
-        int middle = (from + to) >>> 1;
-        return "(" + joined(values, from, middle) + " || ',' || " + joined(values, middle, to) + ")";
+        List<String> calls = new ArrayList<>();
+        for (int from = 0; from < values.size(); from += perCall) {
+            calls.add("concat(" + String.join(", ',', ", values.subList(from, Math.min(values.size(), from + perCall))) + ")");
+        }
+        return concatenated(calls);
     }
 
     /**
@@ -264,7 +279,9 @@ public final class TableCursor implements D1Calls.Smaller {
             pageBytes += tuple.length;
             out.add(tuple);
         }
-        if (!page.rows().isEmpty()) {
+        if (keyLeadsTuple && !out.isEmpty()) {
+            lastKey = List.of(SqlValue.leadingInteger(out.get(out.size() - 1)));
+        } else if (!page.rows().isEmpty()) {
             List<Object> last = page.rows().get(page.rows().size() - 1);
             List<String> key = new ArrayList<>();
             for (Object value : last.subList(0, last.size() - 1)) {
