@@ -21,19 +21,41 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The command line: each command starts the Camel context, does its work, and stops it. */
+/**
+ * The command line: each command starts the Camel context, does its work, and stops it. --help and
+ * --version are inherited, so every command has them.
+ */
 @Command(name = "camel-d1-backup", mixinStandardHelpOptions = true, versionProvider = BackupCli.Version.class,
-        description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.",
-        subcommands = {BackupCli.Backup.class, BackupCli.Run.class, BackupCli.ListBackups.class, BackupCli.Restore.class,
-                BackupCli.Verify.class, BackupCli.Prune.class, BackupCli.Subject.class, BackupCli.TotpCode.class})
+        scope = CommandLine.ScopeType.INHERIT,
+        description = "Faithful, D1-importable backups of Cloudflare D1 and SQLite databases.")
 public class BackupCli {
 
+    /** The commands, in the order the help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(Backup.class, Run.class, ListBackups.class, Restore.class,
+            Verify.class, Prune.class, Subject.class, TotpCode.class);
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length == 0 ? null : args[0]).execute(args));
     }
 
+    /** The command line with every command. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line with just the command named (all of them when none or no known one is named, for
+     * the help and the error): picocli reads every command's options by reflection as it builds one, some
+     * 50 ms of each command's start.
+     */
+    static CommandLine commandLine(String named) {
         CommandLine cli = new CommandLine(new BackupCli());
+        boolean known = COMMANDS.stream().anyMatch(command -> commandName(command).equals(named));
+        for (Class<?> command : COMMANDS) {
+            if (!known || commandName(command).equals(named)) {
+                cli.addSubcommand(command);
+            }
+        }
         // One clear line for any failure; the log has the details.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("camel-d1-backup: " + Failures.message(e));
@@ -134,6 +156,10 @@ public class BackupCli {
             put(overrides, "backup.target", target);
             return overrides;
         }
+    }
+
+    private static String commandName(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
     }
 
     static void put(Map<String, String> overrides, String key, String value) {
