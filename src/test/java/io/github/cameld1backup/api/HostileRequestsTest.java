@@ -72,6 +72,7 @@ class HostileRequestsTest {
             Reply cut = RawHttp.send("127.0.0.1", port, RawHttp.head("POST", "/api/session",
                     Map.of("Transfer-Encoding", "chunked")), tooLong.getBytes(StandardCharsets.US_ASCII));
             assertThat(cut.status()).isEqualTo(413);
+            assertThat(cut.json().path("status").asInt()).as("answered in JSON like every other refusal").isEqualTo(413);
 
             assertThat(service.call("GET", "/health", Map.of()).status()).isEqualTo(200);
         }
