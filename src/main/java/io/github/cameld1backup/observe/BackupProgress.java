@@ -103,12 +103,13 @@ public class BackupProgress implements DumpListener {
             if (tableDone || due) {
                 state.lastLog = now;
             }
-        }
-        if (tableDone) {
-            LOG.info("Table {} of {} ({}) done, {} rows in {} pages; so far {}", p.tableNumber(), p.tables(), p.table(),
-                    done.rows() == null ? 0 : done.rows(), done.pages(), p.rates());
-        } else if (due) {
-            LOG.info("Backup {} of {}: {}", run.id(), run.databaseName(), p.describe());
+            // Logged under the lock so the lines come in the order their figures were taken: the last is the latest.
+            if (tableDone) {
+                LOG.info("Table {} of {} ({}) done, {} rows in {} pages; so far {}", p.tableNumber(), p.tables(),
+                        p.table(), done.rows() == null ? 0 : done.rows(), done.pages(), p.rates());
+            } else if (due) {
+                LOG.info("Backup {} of {}: {}", run.id(), run.databaseName(), p.describe());
+            }
         }
         for (Consumer<Progress> listener : listeners) {
             try {
