@@ -7,6 +7,7 @@ import io.github.cameld1backup.retention.Pruner;
 import io.github.cameld1backup.testing.WorkerdD1;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
+import io.github.cameld1backup.testing.SigningKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,10 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The drop-in templates with every setting as a parameter: two instances, two D1 databases, their own keys. */
+/**
+ * The drop-in templates with every setting as a parameter: two instances, two D1 databases, their own keys; one
+ * signs its manifests and its restoring instance refuses a backup that is not signed.
+ */
 class RouteTemplateTest {
 
     private static final String KEY_A = "0f".repeat(32);
@@ -33,6 +37,7 @@ class RouteTemplateTest {
              BackupApplication app = BackupApplication.start(Map.of("backup.work.dir", tmp.resolve("work").toString()))) {
             var context = app.context();
             String zooId = d1.addDatabase("zoo", zoo);
+            SigningKeys.Pair zooKeys = SigningKeys.make(tmp.resolve("keys"), "zoo");
             for (var db : List.of(Map.entry("zoo", zooId), Map.entry("edge", d1.addDatabase("edge", edge)))) {
                 TemplatedRouteBuilder.builder(context, "d1-backup").routeId("backup-" + db.getKey())
                         .parameter("name", db.getKey())
@@ -44,6 +49,7 @@ class RouteTemplateTest {
                         .parameter("target", "file:" + tmp.resolve(db.getKey()))
                         .parameter("encryption", "aes-256-gcm")
                         .parameter("encryptionKey", db.getKey().equals("zoo") ? KEY_A : KEY_B)
+                        .parameter("manifestSigningKey", db.getKey().equals("zoo") ? zooKeys.privatePem().toString() : "")
                         .add();
                 TemplatedRouteBuilder.builder(context, "d1-restore").routeId("restore-" + db.getKey())
                         .parameter("name", db.getKey())
@@ -51,6 +57,7 @@ class RouteTemplateTest {
                         .parameter("to", "sqlite:" + tmp.resolve("restored-" + db.getKey() + ".db"))
                         .parameter("target", "file:" + tmp.resolve(db.getKey()))
                         .parameter("encryptionKey", db.getKey().equals("zoo") ? KEY_A : KEY_B)
+                        .parameter("manifestPublicKey", db.getKey().equals("zoo") ? zooKeys.publicPem().toString() : "")
                         .add();
             }
             TemplatedRouteBuilder.builder(context, "d1-prune").routeId("prune-zoo")
@@ -68,19 +75,25 @@ class RouteTemplateTest {
             assertThat(edgeRun.locations()).singleElement().asString().startsWith(tmp.resolve("edge") + "/edge-");
 
             for (var db : Map.of("zoo", zoo, "edge", edge).entrySet()) {
-                String name;
-                try (Stream<Path> files = Files.list(tmp.resolve(db.getKey()))) {
-                    name = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".enc")).findFirst().orElseThrow();
-                }
+                String name = encrypted(tmp.resolve(db.getKey()));
                 template.requestBody("direct:restore-" + db.getKey(), name);
                 assertThat(DatabaseSnapshot.of(tmp.resolve("restored-" + db.getKey() + ".db")))
                         .as(db.getKey()).isEqualTo(DatabaseSnapshot.of(db.getValue()));
             }
-            // Each instance's key is its own: the other database's key does not open it.
-            String zooName;
-            try (Stream<Path> files = Files.list(tmp.resolve("zoo"))) {
-                zooName = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".enc")).findFirst().orElseThrow();
+            // Only the instance given a signing key signs; the one given the public key refuses an unsigned backup.
+            assertThat(names(tmp.resolve("zoo"))).anyMatch(n -> n.endsWith(".enc.manifest.json.sig"));
+            assertThat(names(tmp.resolve("edge"))).noneMatch(n -> n.endsWith(".sig"));
+            String edgeName = encrypted(tmp.resolve("edge"));
+            for (String file : List.of(edgeName, edgeName + ".manifest.json")) {
+                Files.copy(tmp.resolve("edge").resolve(file), tmp.resolve("zoo").resolve(file));
             }
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> template.requestBody("direct:restore-zoo", edgeName)))
+                    .hasStackTraceContaining("the manifest of " + edgeName + " is not signed");
+            Files.delete(tmp.resolve("zoo").resolve(edgeName));
+            Files.delete(tmp.resolve("zoo").resolve(edgeName + ".manifest.json"));
+
+            // Each instance's key is its own: the other database's key does not open it.
+            String zooName = encrypted(tmp.resolve("zoo"));
             Files.copy(tmp.resolve("zoo").resolve(zooName), tmp.resolve("edge").resolve(zooName));
             assertThat(org.assertj.core.api.Assertions.catchThrowable(
                     () -> template.requestBody("direct:restore-edge", tmp.resolve("edge").resolve(zooName).toString())))
@@ -90,5 +103,16 @@ class RouteTemplateTest {
             assertThat(report.dryRun()).isTrue();
             assertThat(report.decisions()).singleElement().satisfies(d -> assertThat(d.keep()).isTrue());
         }
+    }
+
+    private static List<String> names(Path folder) throws Exception {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    /** The name of the (only) encrypted backup in a folder. */
+    private static String encrypted(Path folder) throws Exception {
+        return names(folder).stream().filter(n -> n.endsWith(".enc")).findFirst().orElseThrow();
     }
 }
