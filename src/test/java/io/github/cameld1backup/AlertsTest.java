@@ -87,6 +87,11 @@ class AlertsTest {
             Backups.run(s, tmp.resolve("c"));
             JsonNode slack = new ObjectMapper().readTree(hook.received.get(0));
             assertThat(slack.path("text").asText()).contains("Backed up edge_values");
+
+            // Without alert.on.success a backup that succeeded is not announced.
+            s.put("alert.on.success", "false");
+            Backups.run(s, tmp.resolve("d"));
+            assertThat(hook.received).hasSize(1);
         }
     }
 }

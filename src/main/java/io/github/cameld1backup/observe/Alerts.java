@@ -40,8 +40,17 @@ public class Alerts {
         return url;
     }
 
+    /**
+     * The alert for a run that ended, from its report: failed when the report names an error (BackupLifecycle.failed
+     * made it), else succeeded (the run's result is the body).
+     */
+    public String ended(@ExchangeProperty(BackupProperties.REPORT) Map<String, Object> report, @Body Object body)
+            throws IOException {
+        return report != null && report.containsKey("error") ? failed(report) : succeeded((BackupResult) body);
+    }
+
     /** The alert for a failed backup (the report BackupLifecycle.failed made), or null without a webhook. */
-    public String failed(@ExchangeProperty(BackupProperties.REPORT) Map<String, Object> report) throws IOException {
+    private String failed(Map<String, Object> report) throws IOException {
         String database = (String) report.get("database");
         String error = String.valueOf(report.get("error"));
         return payload("backup.failed", "Backup of " + database + " FAILED: " + error,
@@ -49,7 +58,7 @@ public class Alerts {
     }
 
     /** The alert for a backup that succeeded, or null without a webhook or unless alert.on.success. */
-    public String succeeded(@Body BackupResult result) throws IOException {
+    private String succeeded(BackupResult result) throws IOException {
         return onSuccess ? payload("backup.succeeded", result.summary(),
                 details(result.database(), result.runId(), "summary", result.summary())) : null;
     }
