@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: the whole `backup` command (JVM start to exit) of the 1,000,000-row table of
 # bench/scale.sh, through the launcher (target/bin/camel-d1-backup: bin/jvm.options, the build's
-# class-data-sharing archive, MALLOC_ARENA_MAX=2) and as plain `java -jar` (the JVM's defaults),
+# class-data-sharing archive, MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_) and as plain `java -jar` (the JVM's defaults),
 # next to `sqlite3 DB .dump | gzip` on the same file. Runs of the three take turns, RUNS times (default 5);
 # prints each one's median wall time, its ratio to the reference's median and the highest peak RSS.
 # Usage: bench/launcher.sh [rows (1000000)]   Output also in bench/work/launcher.txt
@@ -39,9 +39,9 @@ backup_args=(backup --source "sqlite:$db" --target "file:$work/out" --compressio
 : > "$work/t.ref"; : > "$work/t.jar"; : > "$work/t.launcher"
 for i in $(seq "$runs"); do
   timed "$work/t.ref" sh -c "sqlite3 '$db' .dump | gzip > '$work/ref.sql.gz'"
-  timed "$work/t.jar" env -u MALLOC_ARENA_MAX -u JAVA_OPTS BACKUP_WORK_DIR="$work/spool" \
+  timed "$work/t.jar" env -u MALLOC_ARENA_MAX -u MALLOC_TRIM_THRESHOLD_ -u JAVA_OPTS BACKUP_WORK_DIR="$work/spool" \
     java -jar target/camel-d1-backup.jar "${backup_args[@]}"
-  timed "$work/t.launcher" env -u MALLOC_ARENA_MAX JAVA_OPTS="${LAUNCHER_OPTS:-}" BACKUP_WORK_DIR="$work/spool" \
+  timed "$work/t.launcher" env -u MALLOC_ARENA_MAX -u MALLOC_TRIM_THRESHOLD_ JAVA_OPTS="${LAUNCHER_OPTS:-}" BACKUP_WORK_DIR="$work/spool" \
     target/bin/camel-d1-backup "${backup_args[@]}"
 done
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark, not a test. Three generated databases (1 table of N narrow rows; 50 tables; wide rows with
 # 500 KB BLOBs), each backed up (gzip; through the launcher target/bin/camel-d1-backup: the flags of
-# src/main/launcher/jvm.options, its class-data-sharing archive, MALLOC_ARENA_MAX=2, and JAVA_OPTS) from the SQLite file and from workerd's D1
+# src/main/launcher/jvm.options, its class-data-sharing archive, MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_ and JAVA_OPTS) from the SQLite file and from workerd's D1
 # (its own process, 8 connections, 50 ms per answer like a round trip to Cloudflare), next to
 # `sqlite3 DB .dump | gzip` on the same file in the same run. Prints wall time, rows/s, MB/s of SQL,
 # requests, rows read per row (D1's own count), peak RSS, MB stored, and the ratio to sqlite3: of the whole command (wall,

@@ -76,7 +76,8 @@ class ImageIT {
                 .containsExactly("/opt/java/bin/java", "@/app/jvm.options", "-Dorg.sqlite.lib.path=/app/lib", "-jar",
                         "/app/camel-d1-backup.jar");
         assertThat(strings(container.get("Cmd"))).containsExactly("run");
-        assertThat(strings(container.get("Env"))).contains("MALLOC_ARENA_MAX=2", "CAMEL_SERVER_HOST=0.0.0.0");
+        assertThat(strings(container.get("Env"))).contains("MALLOC_ARENA_MAX=2", "MALLOC_TRIM_THRESHOLD_=33554432",
+                "CAMEL_SERVER_HOST=0.0.0.0");
         assertThat(container.get("ExposedPorts").has("8080/tcp")).isTrue();
         // The very file the launcher reads: one source for the JVM's flags.
         assertThat(root.resolve("app/jvm.options")).hasSameBinaryContentAs(OPTIONS);

@@ -21,7 +21,7 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The run command in a JVM of its own with the launcher's memory settings (src/main/launcher/jvm.options,
- * and {@code MALLOC_ARENA_MAX=2}), as an operator runs it: its peak resident memory read from
+ * {@code MALLOC_ARENA_MAX=2} and {@code MALLOC_TRIM_THRESHOLD_}), as an operator runs it: its peak resident memory read from
  * /proc, stopped with SIGTERM. The API on a free port of 127.0.0.1 (every loopback address reaches it).
  */
 public final class ChildService implements AutoCloseable {
@@ -50,6 +50,7 @@ public final class ChildService implements AutoCloseable {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("MALLOC_ARENA_MAX", "2");
+        pb.environment().put("MALLOC_TRIM_THRESHOLD_", "33554432");
         pb.environment().put("CAMEL_SERVER_PORT", String.valueOf(port));
         pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
         pb.environment().putAll(env);
