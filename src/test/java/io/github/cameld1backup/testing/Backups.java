@@ -58,7 +58,8 @@ public final class Backups {
         }
     }
 
-    private static final Pattern NAME_TIME = Pattern.compile("-(\\d{8}T\\d{6}Z)\\.");
+    /** A backup's time in its name; a second backup of the same second is named NAME_2, NAME_3, ... */
+    private static final Pattern NAME_TIME = Pattern.compile("-(\\d{8}T\\d{6}Z)(?:_\\d+)?\\.");
 
     /**
      * Backup names carry the UTC second they were taken in: waits until the clock is past the second in
