@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: the whole `backup` command (JVM start to exit) of the 1,000,000-row table of
-# bench/scale.sh, through the launcher (target/bin/camel-d1-backup: bin/jvm.options, the build's
-# class-data-sharing archive, MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_) and as plain `java -jar` (the JVM's defaults),
+# bench/scale.sh, through the launcher (target/bin/camel-d1-backup: the JDK in bin/java-home, bin/jvm.options,
+# the build's archive for that JDK, MALLOC_ARENA_MAX=2, MALLOC_TRIM_THRESHOLD_) and as plain `java -jar` (the
+# JVM on the PATH, with its defaults),
 # next to `sqlite3 DB .dump | gzip` on the same file. Runs of the three take turns, RUNS times (default 5);
 # prints each one's median wall time, its ratio to the reference's median and the highest peak RSS.
 # Usage: bench/launcher.sh [rows (1000000)]   Output also in bench/work/launcher.txt
@@ -49,6 +50,8 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 ref=$(cut -d' ' -f1 "$work/t.ref" | median)
 say "bench/launcher.sh: $rows rows ($(du -m "$db" | cut -f1) MB on disk), median of $runs runs taking turns," \
   "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+say "  the launcher's JDK: $(cat target/bin/java-home 2>/dev/null || echo "JAVA_HOME or the PATH's"); its archive:" \
+  "$(cd target && ls camel-d1-backup.aot camel-d1-backup.jsa 2>/dev/null || echo none)"
 say "$(printf '  %-34s %6.2f s   runs: %s' 'sqlite3 DB .dump | gzip' "$ref" "$(cut -d' ' -f1 "$work/t.ref" | tr '\n' ' ')")"
 for kind in jar launcher; do
   label=$([ "$kind" = jar ] && echo "java -jar (JVM defaults)" || echo "target/bin/camel-d1-backup")

@@ -29,14 +29,17 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container image as `docker load` would take it: target/camel-d1-backup-image.tar, built by `mvn package`
  * (profile "image"), read through its manifest.json to its config and layers. Without a container runtime here,
  * the image's own Java runtime is run from its unpacked layers through the image's own dynamic loader and
- * libraries, so a module or library the image lacks fails the test.
+ * libraries, so a module or library the image lacks fails the test. Runs where the image is built (profile "image"
+ * sets image.tar).
  */
+@EnabledIfSystemProperty(named = "image.tar", matches = ".+")
 class ImageIT {
 
     private static final Path OPTIONS = Path.of("src/main/launcher/jvm.options");
