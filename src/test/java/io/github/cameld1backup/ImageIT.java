@@ -1,16 +1,14 @@
 package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.cameld1backup.testing.ChildService;
 import io.github.cameld1backup.testing.Service;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -131,20 +128,15 @@ class ImageIT {
     /** The image's default command: the service, its health answer, and SIGTERM. */
     @Test
     void itsDefaultCommandServesHealth() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = ChildService.freePort();
         Path cwd = Files.createDirectories(tmp.resolve("run-cwd"));
         Map<String, String> env = Map.of("TOTP_SECRET", Service.SECRET, "CAMEL_SERVER_PORT", String.valueOf(port),
                 "CAMEL_SERVER_HOST", "127.0.0.1");
         Process service = java(cwd, env, strings(config.get("config").get("Cmd")).toArray(String[]::new)).start();
         try {
+            ChildService.awaitHealth(service, port, cwd.resolve("out.log"));
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
-            await("the service answers /health").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
             assertThat(http.send(health, HttpResponse.BodyHandlers.ofString()).body()).contains("\"status\":\"UP\"");
         } finally {
             service.destroy();

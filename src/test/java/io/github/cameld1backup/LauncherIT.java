@@ -1,23 +1,16 @@
 package io.github.cameld1backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import io.github.cameld1backup.testing.ChildService;
 import io.github.cameld1backup.testing.DatabaseSnapshot;
 import io.github.cameld1backup.testing.Fixtures;
 import io.github.cameld1backup.testing.Service;
 import io.github.cameld1backup.testing.Sqlite3Cli;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,20 +76,13 @@ class LauncherIT {
     /** The service on the chosen JDK: /health answers, nothing is warned of, SIGTERM ends it within 10 s. */
     @Test
     void runServesHealthAndEndsOnSigterm() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = ChildService.freePort();
         Path log = tmp.resolve("run.log");
         ProcessBuilder pb = command(Map.of("TOTP_SECRET", Service.SECRET, "CAMEL_SERVER_PORT", String.valueOf(port),
                 "CAMEL_SERVER_HOST", "127.0.0.1", "BACKUP_WORK_DIR", tmp.resolve("spool").toString()), "run");
         Process service = pb.redirectOutput(log.toFile()).start();
         try {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
-            await("the service answers /health").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions()
-                    .until(() -> http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            ChildService.awaitHealth(service, port, log);
         } finally {
             service.destroy();
             assertThat(service.waitFor(10, TimeUnit.SECONDS)).as("ends on SIGTERM").isTrue();

@@ -39,9 +39,7 @@ public final class ChildService implements AutoCloseable {
      * @param args after {@code run}: --source, --target
      */
     public ChildService(String classpath, Map<String, String> env, List<String> args, Path log) throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        port = freePort();
         this.log = log;
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -55,13 +53,28 @@ public final class ChildService implements AutoCloseable {
         pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
         pb.environment().putAll(env);
         process = pb.start();
+        awaitHealth(process, port, log);
+    }
+
+    /** A port free on 127.0.0.1, for a child process to listen on. */
+    public static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /**
+     * Waits (up to 2 minutes) until the service a process started answers 200 on 127.0.0.1:port/health; if it exits
+     * or never answers, kills it and fails with its log.
+     */
+    public static void awaitHealth(Process process, int port, Path log) throws IOException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
         try {
-            await("the service answers /health").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+            await("the service answers /health").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
                     .failFast("the service exited", () -> !process.isAlive())
-                    .until(() -> http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health")).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+                    .until(() -> http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         } catch (ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
             process.destroyForcibly();
             throw new IllegalStateException(e.getMessage() + "\n" + Files.readString(log), e);
