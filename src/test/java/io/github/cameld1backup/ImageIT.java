@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -134,7 +135,7 @@ class ImageIT {
                 "CAMEL_SERVER_HOST", "127.0.0.1");
         Process service = java(cwd, env, strings(config.get("config").get("Cmd")).toArray(String[]::new)).start();
         try {
-            ChildService.awaitHealth(service, port, cwd.resolve("out.log"));
+            ChildService.awaitHealth(service, port, cwd.resolve("out.log"), Duration.ofMinutes(2));
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
             assertThat(http.send(health, HttpResponse.BodyHandlers.ofString()).body()).contains("\"status\":\"UP\"");

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ class LauncherIT {
                 "CAMEL_SERVER_HOST", "127.0.0.1", "BACKUP_WORK_DIR", tmp.resolve("spool").toString()), "run");
         Process service = pb.redirectOutput(log.toFile()).start();
         try {
-            ChildService.awaitHealth(service, port, log);
+            ChildService.awaitHealth(service, port, log, Duration.ofMinutes(2));
         } finally {
             service.destroy();
             assertThat(service.waitFor(10, TimeUnit.SECONDS)).as("ends on SIGTERM").isTrue();
@@ -118,7 +119,10 @@ class LauncherIT {
         return pb;
     }
 
-    /** Lines that are neither the product's log (HH:MM:SS.mmm LEVEL ...) nor -XshowSettings' listing. */
+    /**
+     * What the JVM printed of its own: its warnings and errors and its unified-log lines ([0.080s][warning]...), not
+     * the product's INFO or DEBUG lines nor -XshowSettings' listing.
+     */
     private static List<String> warnings(String log) {
         return log.lines()
                 .filter(l -> l.contains("WARNING") || l.matches("^\\[[0-9.]+s\\].*") || l.contains("Error"))

@@ -53,7 +53,7 @@ public final class ChildService implements AutoCloseable {
         pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
         pb.environment().putAll(env);
         process = pb.start();
-        awaitHealth(process, port, log);
+        awaitHealth(process, port, log, Duration.ofMinutes(1));
     }
 
     /** A port free on 127.0.0.1, for a child process to listen on. */
@@ -64,14 +64,14 @@ public final class ChildService implements AutoCloseable {
     }
 
     /**
-     * Waits (up to 2 minutes) until the service a process started answers 200 on 127.0.0.1:port/health; if it exits
-     * or never answers, kills it and fails with its log.
+     * Waits (up to {@code limit}) until the service a process started answers 200 on 127.0.0.1:port/health; if it
+     * exits or never answers, kills it and fails with its log.
      */
-    public static void awaitHealth(Process process, int port, Path log) throws IOException {
+    public static void awaitHealth(Process process, int port, Path log, Duration limit) throws IOException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
         try {
-            await("the service answers /health").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+            await("the service answers /health").atMost(limit).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
                     .failFast("the service exited", () -> !process.isAlive())
                     .until(() -> http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
